@@ -1,0 +1,53 @@
+# FastOps: `make run` serves, `make test` checks. `make help` lists every target.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+.DEFAULT_GOAL := help
+.PHONY: help install migrate seed run dev test check pytest test-pg clean
+
+help:  ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install pinned dependencies
+
+migrate: $(STAMP)  ## apply every Alembic revision (alembic upgrade head)
+	$(BIN)/alembic upgrade head
+
+seed: migrate  ## roles, the first admin and demo data (idempotent)
+	$(BIN)/python -m seeds.seed_create_app --demo
+
+run: seed  ## migrate, seed and serve on http://$(HOST):$(PORT)
+	@echo "FastOps: http://$(HOST):$(PORT)/  API docs: http://$(HOST):$(PORT)/docs  admin: http://$(HOST):$(PORT)/admin"
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+
+dev: seed  ## like run, with auto-reload on code changes
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --reload
+
+check: $(STAMP)  ## ruff, format check, mypy: same order as CI
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app alembic seeds scripts tests
+
+pytest: $(STAMP)  ## the test suite with branch coverage (SQLite, or TEST_DATABASE_URL)
+	$(BIN)/pytest --cov=app --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90
+
+test: check pytest  ## install, lint, format check, type check, whole suite
+
+test-pg: $(STAMP)  ## the same suite against PostgreSQL ($(PG_TEST_URL))
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+
+clean:  ## remove the virtualenv, caches and the local SQLite database
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage fastops.db fastops.db-wal fastops.db-shm

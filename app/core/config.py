@@ -1,0 +1,154 @@
+"""Every tunable of FastOps, read from the environment or `.env` (see `.env.example`)."""
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+WEAK_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev-secret-key-change-me"})
+MIN_SECRET_LENGTH = 32
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    environment: Environment = "development"
+    app_name: str = "FastOps"
+    app_version: str = "0.1.0"
+
+    database_url: str = "sqlite+aiosqlite:///./fastops.db"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_pool_timeout_seconds: float = Field(default=30.0, gt=0)
+    db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=0)
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    cors_origins: CsvList = Field(default_factory=list)
+    cors_allow_credentials: bool = False
+    trusted_hosts: CsvList = Field(default_factory=lambda: ["*"])
+    trusted_proxies: CsvList = Field(default_factory=list)
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    page_size_default: int = Field(default=20, ge=1)
+    page_size_max: int = Field(default=100, ge=1)
+    max_offset: int = Field(default=10_000, ge=0)
+    export_max_rows: int = Field(default=100_000, ge=1)
+    require_if_match: bool = False
+
+    secret_key: str = "dev-secret-key-change-me"
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_issuer: str = "fastops"
+    jwt_audience: str = "fastops-api"
+    access_token_minutes: int = Field(default=15, ge=1)
+    refresh_token_days: int = Field(default=7, ge=1)
+    refresh_reuse_grace_seconds: int = Field(default=0, ge=0)
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=30, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    api_rate_limit_user: str = "1200/minute"
+    api_rate_limit_anon: str = "300/minute"
+    redis_url: str | None = None
+    workers: int = Field(default=1, ge=1, le=64)
+
+    first_superuser_email: str | None = None
+    first_superuser_password: str | None = None
+
+    change_reason_max_length: int = Field(default=500, ge=1)
+    access_log_queue_size: int = Field(default=10_000, ge=1)
+    access_log_batch_size: int = Field(default=500, ge=1)
+    audit_retention_days: float = Field(default=90.0, ge=0)
+    audit_archive_dir: str = "./audit-archive"
+    audit_archive_key: str | None = None
+
+    quality_gate: bool = True
+    quality_pass_threshold: float = Field(default=95.0, ge=0, le=100)
+
+    metrics_token: str | None = None
+    metrics_allowed_networks: CsvList = Field(default_factory=list)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format == "auto":
+            return self.is_production
+        return self.log_format == "json"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_lists(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for key in (
+                "cors_origins",
+                "trusted_hosts",
+                "trusted_proxies",
+                "metrics_allowed_networks",
+            ):
+                for candidate in (key, key.upper()):
+                    if candidate in data:
+                        data[candidate] = _split_csv(data[candidate])
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> "Settings":
+        problems = self.unsafe_reasons()
+        if problems:
+            raise ValueError("Refusing to start: " + "; ".join(problems))
+        return self
+
+    def unsafe_reasons(self) -> list[str]:
+        """Why this configuration must not serve: always for >1 worker without Redis,
+        and the production-only checks on secrets, database and CORS."""
+        problems: list[str] = []
+        if self.workers > 1 and not self.redis_url:
+            problems.append(
+                "WORKERS > 1 needs REDIS_URL: in-process rate-limit counters "
+                "cannot be shared between processes"
+            )
+        if not self.is_production:
+            return problems
+        if self.secret_key in WEAK_SECRETS or len(self.secret_key) < MIN_SECRET_LENGTH:
+            problems.append(
+                f"SECRET_KEY is missing or weak: use at least {MIN_SECRET_LENGTH} random "
+                "characters (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.is_sqlite:
+            problems.append(
+                "DATABASE_URL points at SQLite: production needs PostgreSQL "
+                "(postgresql+asyncpg://...) so that several processes can share it"
+            )
+        if "*" in self.cors_origins and self.cors_allow_credentials:
+            problems.append(
+                "CORS_ORIGINS='*' with CORS_ALLOW_CREDENTIALS=true would let any site "
+                "act with a user's credentials: list the allowed origins"
+            )
+        return problems
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

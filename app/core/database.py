@@ -1,0 +1,96 @@
+"""The async engine, the session factory and the request's unit of work."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.config import Settings
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Execution option read by the SQLite BEGIN hook: a read-only unit of work may start
+# deferred; everything else takes the write lock up front (see "Known traps").
+READ_ONLY = "fastops_read_only"
+
+
+def _install_sqlite_hooks(engine: AsyncEngine, settings: Settings) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (pysqlite recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY
+        # when another connection committed in between; IMMEDIATE queues on busy_timeout.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    if settings.is_sqlite:
+        engine = create_async_engine(
+            settings.database_url,
+            connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
+        _install_sqlite_hooks(engine, settings)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if settings.database_url.startswith("postgresql+asyncpg"):
+        connect_args["server_settings"] = {
+            "statement_timeout": str(settings.db_statement_timeout_ms),
+            "application_name": settings.app_name.lower(),
+        }
+    return create_async_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_recycle=settings.db_pool_recycle_seconds,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+    )
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def ping(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One request, one transaction: commit when the handler returned, roll back otherwise.
+
+    Used with `scope="function"` so the commit happens before the response is sent.
+    """
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    async with factory() as session:
+        if request.method in SAFE_METHODS:
+            await session.connection(execution_options={READ_ONLY: True})
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,0 +1,48 @@
+"""Constrained types and schema bases shared by every module."""
+
+from decimal import Decimal
+from typing import Annotated, ClassVar, Self
+
+from pydantic import AfterValidator, Field, PlainSerializer, model_validator
+from sqlmodel import SQLModel
+
+from app.core.pagination import MAX_INT
+
+TWO_PLACES = Decimal("0.01")
+
+
+def _quantize(value: Decimal) -> Decimal:
+    return value.quantize(TWO_PLACES)
+
+
+Money = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=12, decimal_places=2, examples=["19.90"]),
+    AfterValidator(_quantize),
+    PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json"),
+]
+Count = Annotated[int, Field(ge=0, le=MAX_INT)]
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class UpdateSchema(SQLModel):
+    """A partial update: every field optional, unknown fields refused, and an explicit
+    null refused for the columns that cannot be empty."""
+
+    model_config = {"extra": "forbid"}
+    not_null: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _refuse_nulls(self) -> Self:
+        nulled = sorted(
+            name for name in self.model_fields_set & self.not_null if getattr(self, name) is None
+        )
+        if nulled:
+            raise ValueError(f"{', '.join(nulled)} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, object]:
+        return self.model_dump(exclude_unset=True)

@@ -1,0 +1,68 @@
+"""create_app(): settings, logging, middleware, handlers, routers, static files."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from app.core.config import Settings, get_settings
+from app.core.database import create_engine, create_session_factory
+from app.core.handlers import install_handlers
+from app.core.logging import configure_logging, get_logger
+from app.core.middleware import AccessSink, BodyLimitMiddleware, RequestContextMiddleware
+from app.routers import api_routers
+from app.web.health import router as health_router
+
+log = get_logger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    log.info("startup", environment=app.state.settings.environment)
+    yield
+    await app.state.engine.dispose()
+    log.info("shutdown")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings)
+    app = FastAPI(
+        title=settings.app_name,
+        version=settings.app_version,
+        description="The back office API of a manufacturing business.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = create_engine(settings)
+    app.state.session_factory = create_session_factory(app.state.engine)
+    sinks: list[AccessSink] = []
+    app.state.access_sinks = sinks
+
+    install_handlers(app)
+    app.include_router(health_router)
+    for router in api_routers():
+        app.include_router(router)
+
+    # Added innermost first: the request context wraps everything, so even a 413 or a
+    # refused host gets a request id and an access line.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=settings.cors_allow_credentials,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(RequestContextMiddleware, settings=settings, sinks=sinks)
+    return app
+
+
+app = create_app()

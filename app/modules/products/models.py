@@ -1,0 +1,19 @@
+from decimal import Decimal
+
+from sqlalchemy import Numeric
+from sqlmodel import Field
+
+from app.core.models import RecordBase
+
+
+class Product(RecordBase, table=True):
+    __tablename__ = "products"
+
+    sku: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200, index=True)
+    slug: str = Field(max_length=220, unique=True, index=True)
+    description: str | None = Field(default=None, max_length=5_000)
+    category: str | None = Field(default=None, max_length=100, index=True)
+    price: Decimal = Field(sa_type=Numeric(12, 2), index=True)
+    stock: int = Field(default=0, index=True)
+    is_active: bool = Field(default=True, index=True)

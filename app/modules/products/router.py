@@ -1,0 +1,76 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from app.core.database import DbSession
+from app.core.etag import IfMatch, set_etag
+from app.core.export import csv_response, wants_csv
+from app.core.pagination import Page
+from app.core.routing import (
+    API_PREFIX,
+    CHANGE_RESPONSES,
+    LIST_RESPONSES,
+    READ_RESPONSES,
+    WRITE_RESPONSES,
+    RecordId,
+)
+from app.modules.products.schemas import (
+    ProductCreate,
+    ProductListQuery,
+    ProductRead,
+    ProductUpdate,
+)
+from app.modules.products.service import ProductService
+
+router = APIRouter(prefix=f"{API_PREFIX}/products", tags=["products"])
+
+
+def product_service(session: DbSession) -> ProductService:
+    return ProductService(session)
+
+
+Products = Annotated[ProductService, Depends(product_service)]
+
+
+@router.get("", response_model=Page[ProductRead], responses=LIST_RESPONSES)
+async def list_products(
+    request: Request, query: Annotated[ProductListQuery, Query()], products: Products
+) -> Page[ProductRead] | Response:
+    if wants_csv(request, query):
+        return csv_response(request, products.export_statement(query), ProductRead, "products")
+    return await products.list(query)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
+async def create_product(
+    data: ProductCreate, request: Request, response: Response, products: Products
+) -> ProductRead:
+    product = await products.create(data)
+    response.headers["Location"] = str(request.url_for("get_product", product_id=product.id))
+    set_etag(response, product.version)
+    return ProductRead.model_validate(product)
+
+
+@router.get("/{product_id}", responses=READ_RESPONSES)
+async def get_product(product_id: RecordId, response: Response, products: Products) -> ProductRead:
+    product = await products.get(product_id)
+    set_etag(response, product.version)
+    return ProductRead.model_validate(product)
+
+
+@router.patch("/{product_id}", responses=CHANGE_RESPONSES)
+async def update_product(
+    product_id: RecordId,
+    data: ProductUpdate,
+    expected: IfMatch,
+    response: Response,
+    products: Products,
+) -> ProductRead:
+    product = await products.update(product_id, data, expected)
+    set_etag(response, product.version)
+    return ProductRead.model_validate(product)
+
+
+@router.delete("/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHANGE_RESPONSES)
+async def delete_product(product_id: RecordId, expected: IfMatch, products: Products) -> None:
+    await products.delete(product_id, expected)

@@ -1,0 +1,80 @@
+import re
+import unicodedata
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.core.etag import check_version
+from app.core.exceptions import ValidationFailed
+from app.core.pagination import Page
+from app.modules.products.models import Product
+from app.modules.products.repository import ProductRepository
+from app.modules.products.schemas import (
+    ProductCreate,
+    ProductListQuery,
+    ProductRead,
+    ProductUpdate,
+)
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+SLUG_MAX = 200
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = _NOT_SLUG.sub("-", ascii_name.lower()).strip("-")
+    return slug[:SLUG_MAX].rstrip("-") or "product"
+
+
+class ProductService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.products = ProductRepository(session)
+
+    async def list(self, query: ProductListQuery) -> Page[ProductRead]:
+        items, total = await self.products.list_page(self.products.conditions(query), query)
+        return Page[ProductRead].build([ProductRead.model_validate(p) for p in items], total, query)
+
+    def export_statement(self, query: ProductListQuery) -> SelectOfScalar[Product]:
+        return self.products.select_matching(self.products.conditions(query), query)
+
+    async def get(self, product_id: int) -> Product:
+        return await self.products.get_or_raise(product_id)
+
+    async def require_active(self, product_id: int, field: str = "product_id") -> Product:
+        """For other modules: the product, or a 422 naming the field that referenced it."""
+        product = await self.products.get_active(product_id)
+        if product is None:
+            raise ValidationFailed.for_field(
+                field, f"Product {product_id} does not exist or is inactive."
+            )
+        return product
+
+    async def create(self, data: ProductCreate) -> Product:
+        product = Product.model_validate(data, update={"slug": await self._unique_slug(data.name)})
+        return await self.products.add(product)
+
+    async def update(
+        self, product_id: int, data: ProductUpdate, expected_version: int | None
+    ) -> Product:
+        product = await self.products.get_or_raise(product_id)
+        check_version(f"Product {product_id}", product.version, expected_version)
+        changes = data.changes()
+        if "name" in changes and changes["name"] != product.name:
+            changes["slug"] = await self._unique_slug(str(changes["name"]), keep=product.slug)
+        return await self.products.update(product, changes)
+
+    async def delete(self, product_id: int, expected_version: int | None) -> None:
+        product = await self.products.get_or_raise(product_id)
+        check_version(f"Product {product_id}", product.version, expected_version)
+        await self.products.delete(product)
+
+    async def _unique_slug(self, name: str, keep: str | None = None) -> str:
+        base = slugify(name)
+        taken = await self.products.slugs_starting_with(base)
+        taken.discard(keep or "")
+        if base not in taken:
+            return base
+        suffix = 2
+        while f"{base}-{suffix}" in taken:
+            suffix += 1
+        return f"{base}-{suffix}"

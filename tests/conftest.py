@@ -1,0 +1,57 @@
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+from app.core.config import get_settings
+from app.main import create_app
+from tests import databases
+
+Headers = dict[str, str]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _template_database() -> Iterator[None]:
+    url = databases.server_url()
+    if url is None:
+        yield
+        return
+    databases.run(databases.build_template(url))
+    yield
+    databases.run(databases.drop_template(url))
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    url = await databases.new_database(tmp_path)
+    yield url
+    await databases.drop_database(url)
+
+
+@pytest.fixture
+def test_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[None]:
+    """Settings for one test; a test may monkeypatch more variables before building the app."""
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("BCRYPT_ROUNDS", "4")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+async def app(test_env: None) -> AsyncIterator[FastAPI]:
+    application = create_app()
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
