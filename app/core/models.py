@@ -1,5 +1,6 @@
 """Column types and the fields every stored record shares."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -44,6 +45,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class AuditSpec:
+    """A model's opt-in to change-data-capture; secret fields are stored as "***"."""
+
+    secret_fields: frozenset[str] = frozenset()
+
+
 class RecordBase(SQLModel):
     """id, timestamps and the optimistic-locking version that the ORM checks in every UPDATE."""
 
@@ -59,8 +67,8 @@ class RecordBase(SQLModel):
     )
     version: int = Field(default=1, nullable=False)
 
-    # Lets BaseRepository and the CSV export know which columns clients may sort by.
-    sortable: ClassVar[frozenset[str]] = frozenset({"id", "created_at", "updated_at"})
+    # Set `__audit__ = AuditSpec(...)` on a table model to have its changes audited.
+    __audit__: ClassVar[AuditSpec | None] = None
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:

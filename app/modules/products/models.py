@@ -3,11 +3,12 @@ from decimal import Decimal
 from sqlalchemy import Numeric
 from sqlmodel import Field
 
-from app.core.models import RecordBase
+from app.core.models import AuditSpec, RecordBase
 
 
 class Product(RecordBase, table=True):
     __tablename__ = "products"
+    __audit__ = AuditSpec()
 
     sku: str = Field(max_length=64, unique=True, index=True)
     name: str = Field(max_length=200, index=True)

@@ -6,6 +6,7 @@ from app.core.database import DbSession
 from app.core.etag import IfMatch, set_etag
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
+from app.core.permissions import declare_crud
 from app.core.routing import (
     API_PREFIX,
     CHANGE_RESPONSES,
@@ -22,6 +23,7 @@ from app.modules.products.schemas import (
 )
 from app.modules.products.service import ProductService
 
+declare_crud("products", "products")
 router = APIRouter(prefix=f"{API_PREFIX}/products", tags=["products"])
 
 
