@@ -63,6 +63,7 @@ class RecordBase(SQLModel):
         default_factory=utc_now,
         sa_type=UTCDateTime,
         nullable=False,
+        index=True,
         sa_column_kwargs={"onupdate": utc_now},
     )
     version: int = Field(default=1, nullable=False)

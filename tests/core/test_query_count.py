@@ -1,0 +1,51 @@
+"""A list page costs the same number of statements whatever its size (no N+1), and every
+column a client can filter or sort products by is indexed."""
+
+from decimal import Decimal
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.modules.products.models import Product
+from app.modules.products.schemas import ProductCreate, ProductListQuery
+from app.modules.products.service import ProductService
+
+
+async def _statements_for_page(engine: AsyncEngine, size: int) -> int:
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with AsyncSession(engine) as session:
+            page = await ProductService(session).list(ProductListQuery(size=size, sort="name"))
+            assert len(page.items) == size
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+
+async def test_list_page_runs_a_constant_number_of_queries(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    async with AsyncSession(engine) as session:
+        service = ProductService(session)
+        for i in range(30):
+            await service.create(
+                ProductCreate(sku=f"Q-{i:03}", name=f"Part {i}", price=Decimal("1.00"))
+            )
+        await session.commit()
+
+    small = await _statements_for_page(engine, 2)
+    large = await _statements_for_page(engine, 30)
+    await engine.dispose()
+
+    assert small == large == 2
+
+
+def test_filter_and_sort_columns_are_indexed() -> None:
+    indexed = {col.name for index in Product.__table__.indexes for col in index.columns}  # type: ignore[attr-defined]
+    wanted = set(ProductListQuery.sortable) | {"category", "is_active", "price"}
+    assert wanted <= indexed
