@@ -8,13 +8,19 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from app.auth.setup import install_auth
+from app.core import metrics
+from app.core.access_log import AccessLogWriter
+from app.core.audit import on_permission_denied
 from app.core.config import Settings, get_settings
 from app.core.database import create_engine, create_session_factory
 from app.core.handlers import install_handlers
 from app.core.logging import configure_logging, get_logger
 from app.core.middleware import AccessSink, BodyLimitMiddleware, RequestContextMiddleware
+from app.core.ratelimit import ApiRateLimiter, RateLimitMiddleware
 from app.routers import api_routers
 from app.web.health import router as health_router
+from app.web.install import install_web
 
 log = get_logger(__name__)
 
@@ -22,8 +28,13 @@ log = get_logger(__name__)
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     log.info("startup", environment=app.state.settings.environment)
+    app.state.access_log.start()
     yield
+    await app.state.access_log.stop()
     await app.state.engine.dispose()
+    await app.state.rate_limiter.aclose()
+    await app.state.login_throttle.close()
+    metrics.mark_this_worker_dead()
     log.info("shutdown")
 
 
@@ -35,22 +46,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=settings.app_version,
         description="The back office API of a manufacturing business.",
         lifespan=lifespan,
+        # /docs and /redoc are served by app.web from vendored assets: no CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = create_engine(settings)
     app.state.session_factory = create_session_factory(app.state.engine)
-    sinks: list[AccessSink] = []
+    install_auth(app)
+    sinks: list[AccessSink] = [metrics.access_sink(app.state)]
+    app.state.access_log = AccessLogWriter(
+        app.state.session_factory,
+        queue_size=settings.access_log_queue_size,
+        batch_size=settings.access_log_batch_size,
+    )
+    sinks.append(app.state.access_log.sink)
+    app.state.on_permission_denied = on_permission_denied
     app.state.access_sinks = sinks
 
     install_handlers(app)
     app.include_router(health_router)
+    app.include_router(metrics.router)
     for router in api_routers():
         app.include_router(router)
+    install_web(app)
 
     # Added innermost first: the request context wraps everything, so even a 413 or a
     # refused host gets a request id and an access line.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        body_timeout=settings.request_body_timeout_seconds,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -58,8 +86,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_credentials=settings.cors_allow_credentials,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "X-Request-ID",
+                "Retry-After",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+                "Server-Timing",
+            ],
         )
+    app.state.rate_limiter = ApiRateLimiter(settings)
+    app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     app.add_middleware(RequestContextMiddleware, settings=settings, sinks=sinks)
     return app

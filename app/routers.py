@@ -2,13 +2,44 @@
 
 from fastapi import APIRouter, Depends
 
+from app.audit.history import history_router
+from app.audit.router import router as audit_router
+from app.auth.dependencies import oauth2_scheme
+from app.auth.roles_router import permissions_router
+from app.auth.roles_router import router as roles_router
+from app.auth.router import login_router
+from app.auth.router import router as auth_router
+from app.auth.users_router import router as users_router
 from app.core.content_type import require_json_body
+from app.modules.customers.router import router as customers_router
+from app.modules.production.router import router as production_router
 from app.modules.products.router import router as products_router
+from app.modules.quality.router import router as quality_router
+from app.modules.tasks.router import router as tasks_router
 
 
 def api_routers() -> list[APIRouter]:
-    json_only = [Depends(require_json_body)]
+    json_only = [Depends(require_json_body), Depends(oauth2_scheme)]
     wrapped = APIRouter(dependencies=json_only)
-    for router in (products_router,):
+    for router in (
+        auth_router,
+        users_router,
+        history_router("/users", "users", "users"),
+        roles_router,
+        history_router("/roles", "roles", "roles"),
+        permissions_router,
+        products_router,
+        history_router("/products", "products", "products"),
+        customers_router,
+        history_router("/customers", "customers", "customers"),
+        tasks_router,
+        history_router("/tasks", "tasks", "tasks"),
+        production_router,
+        history_router("/production/batches", "batches", "production"),
+        quality_router,
+        history_router("/quality/inspections", "inspections", "quality"),
+        audit_router,
+    ):
         wrapped.include_router(router)
-    return [wrapped]
+    # The login form is not JSON: it stays outside the JSON-only wrapper.
+    return [wrapped, login_router]

@@ -1,32 +1,161 @@
-"""Seed FastOps: idempotent, safe to run on every start.
+"""Seed FastOps: idempotent, safe to run on every start (`make run` does).
 
-Until the auth issue lands there is nothing but the schema to prepare; this script checks
-that the database answers and is at the latest revision, so `make run` fails early and clearly.
+- The default roles (admin, manager, operator, viewer, auditor) are created when missing;
+  a role that exists is left as it is, so an operator's edits survive a re-run.
+- The first superuser comes from FIRST_SUPERUSER_EMAIL / FIRST_SUPERUSER_PASSWORD. In
+  development, without them and without any superuser yet, `admin@fastops.local` is created
+  with a generated password that this script prints once on stdout (it is never logged).
+  In production the script refuses to run without them.
 """
 
 import argparse
 import asyncio
+import secrets
 import sys
+from collections.abc import Iterable
 
-from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.config import get_settings
-from app.core.database import create_engine
+import app.routers  # noqa: F401  (declares every module's permissions in the registry)
+from app.auth.models import Role, User
+from app.auth.roles_service import RoleService
+from app.auth.schemas import RoleCreate, UserCreate
+from app.auth.service import UserService
+from app.core.config import Settings, get_settings
+from app.core.database import create_engine, create_session_factory, run_in_own_transaction
+from app.core.logging import Actor, actor_var
+from app.core.permissions import Principal, registry
+from seeds.demo import DemoReport, load_demo, scale_argument
+
+SEED_ACTOR = Actor(None, "system:seed")
+SEED_PRINCIPAL = Principal(
+    user_id=0, email=SEED_ACTOR.label, is_superuser=True, permissions=frozenset()
+)
+DEV_ADMIN_EMAIL = "admin@fastops.local"
+ADMIN_MODULES = frozenset({"users", "roles", "audit"})
+OPERATOR_FULL = frozenset({"production", "quality", "tasks"})
+OPERATOR_READ = frozenset({"products", "customers"})
+
+
+class SeedRefused(Exception):
+    pass
+
+
+def _names(modules: Iterable[str], *, read_only: bool = False) -> list[str]:
+    wanted = set(modules)
+    return sorted(
+        p.name
+        for p in registry.all()
+        if p.module in wanted and (not read_only or p.action == "read")
+    )
+
+
+def default_roles() -> dict[str, tuple[str, list[str]]]:
+    """name -> (description, permissions), from what the modules declared."""
+    modules = {p.module for p in registry.all()}
+    business = modules - ADMIN_MODULES
+    return {
+        "admin": ("Everything, including users, roles and the audit trail", _names(modules)),
+        "manager": ("All business modules; no users or roles", _names(business)),
+        "operator": (
+            "Production, quality and tasks; reads products and customers",
+            _names(OPERATOR_FULL & modules) + _names(OPERATOR_READ, read_only=True),
+        ),
+        "viewer": ("Reads every business module", _names(business, read_only=True)),
+        "auditor": (
+            "Reads the audit trail and everything else",
+            _names(modules, read_only=True),
+        ),
+    }
+
+
+async def seed_roles(session: AsyncSession) -> list[str]:
+    existing = set((await session.exec(select(Role.name))).all())
+    created: list[str] = []
+    for name, (description, permissions) in default_roles().items():
+        if name in existing:
+            continue
+        await RoleService(session).create(
+            RoleCreate(name=name, description=description, permissions=sorted(permissions)),
+            SEED_PRINCIPAL,
+        )
+        created.append(name)
+    return created
+
+
+async def seed_superuser(session: AsyncSession, settings: Settings) -> tuple[str, str] | None:
+    """The (email, password) of a superuser created now whose password nobody knows yet,
+    else None."""
+    email, password = settings.first_superuser_email, settings.first_superuser_password
+    if email and password:
+        if await UserService(session).users.get_by_email(email) is None:
+            await _create_superuser(session, email, password)
+        return None
+    if settings.is_production:
+        raise SeedRefused(
+            "FIRST_SUPERUSER_EMAIL and FIRST_SUPERUSER_PASSWORD must be set in production."
+        )
+    superusers = select(User.id).where(col(User.is_superuser).is_(True))
+    if (await session.exec(superusers)).first() is not None:
+        return None
+    generated = secrets.token_urlsafe(18)
+    await _create_superuser(session, DEV_ADMIN_EMAIL, generated)
+    return DEV_ADMIN_EMAIL, generated
+
+
+async def _create_superuser(session: AsyncSession, email: str, password: str) -> None:
+    await UserService(session).create(
+        UserCreate(email=email, full_name="Administrator", password=password, is_superuser=True),
+        SEED_PRINCIPAL,
+    )
+
+
+async def seed_auth(
+    factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> tuple[list[str], tuple[str, str] | None]:
+    async def run(session: AsyncSession) -> tuple[list[str], tuple[str, str] | None]:
+        return await seed_roles(session), await seed_superuser(session, settings)
+
+    return await run_in_own_transaction(factory, run)
 
 
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--demo", action="store_true", help="also load demo data")
-    parser.parse_args(argv)
-    engine = create_engine(get_settings())
+    parser.add_argument(
+        "--scale",
+        type=scale_argument,
+        metavar="N",
+        help="load N demo rows per module, for benchmarks (implies --demo)",
+    )
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    engine = create_engine(settings)
+    factory = create_session_factory(engine)
+    token = actor_var.set(SEED_ACTOR)
     try:
-        async with engine.connect() as conn:
-            revision = (
-                await conn.execute(text("SELECT version_num FROM alembic_version"))
-            ).scalar()
+        roles, generated = await seed_auth(factory, settings)
+        # Demo data goes only into a database without business data: re-runs add nothing.
+        demo: DemoReport | None = None
+        if args.demo or args.scale is not None:
+            demo = await load_demo(factory, scale=args.scale)
+    except SeedRefused as refused:
+        sys.stderr.write(f"seed: refused: {refused}\n")
+        return 2
     finally:
+        actor_var.reset(token)
         await engine.dispose()
-    sys.stdout.write(f"seed: database at revision {revision}\n")
+    sys.stdout.write(f"seed: roles created: {', '.join(roles) or 'none (all present)'}\n")
+    if generated is not None:
+        email, password = generated
+        sys.stdout.write(
+            f"seed: created superuser {email} with password {password}\n"
+            "seed: this password is shown only once: log in and change it.\n"
+        )
+    if demo is not None:
+        sys.stdout.write(f"seed: {demo.describe()}\n")
     return 0
 
 

@@ -8,6 +8,7 @@ from httpx import ASGITransport, AsyncClient
 from app.core.config import get_settings
 from app.main import create_app
 from tests import databases
+from tests.users import MakeUser, TestUser, user_factory
 
 Headers = dict[str, str]
 
@@ -55,3 +56,16 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     transport = ASGITransport(app=app, raise_app_exceptions=False)
     async with AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+@pytest.fixture
+def make_user(app: FastAPI, client: AsyncClient) -> MakeUser:
+    """`await make_user("products:read", ...)`: a user holding one role with exactly those
+    permissions, logged in through the API (`.headers` carries its access token)."""
+    return user_factory(app, client)
+
+
+@pytest.fixture
+async def superuser(make_user: MakeUser) -> Headers:
+    admin: TestUser = await make_user(email="admin@example.com", is_superuser=True)
+    return admin.headers

@@ -8,7 +8,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
 
-WEAK_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev-secret-key-change-me"})
+DEV_SECRET = "dev-secret-key-change-me-never-use-in-production"
+WEAK_SECRETS = frozenset(
+    {"", "change-me", "changeme", "secret", "dev-secret-key-change-me", DEV_SECRET}
+)
 MIN_SECRET_LENGTH = 32
 
 
@@ -51,7 +54,8 @@ class Settings(BaseSettings):
     export_max_rows: int = Field(default=100_000, ge=1)
     require_if_match: bool = False
 
-    secret_key: str = "dev-secret-key-change-me"
+    # 32+ bytes so PyJWT does not warn with the default HS256; refused in production.
+    secret_key: str = DEV_SECRET
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_issuer: str = "fastops"
     jwt_audience: str = "fastops-api"
@@ -67,6 +71,10 @@ class Settings(BaseSettings):
     api_rate_limit_anon: str = "300/minute"
     redis_url: str | None = None
     workers: int = Field(default=1, ge=1, le=64)
+    # `make serve`: seconds to finish in-flight requests (and flush the access log) on
+    # SIGTERM, and to receive a whole request body before answering 408.
+    graceful_shutdown_seconds: int = Field(default=30, ge=1, le=600)
+    request_body_timeout_seconds: float = Field(default=30.0, gt=0)
 
     first_superuser_email: str | None = None
     first_superuser_password: str | None = None

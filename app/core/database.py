@@ -1,7 +1,10 @@
 """The async engine, the session factory and the request's unit of work."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import event, text
@@ -9,12 +12,40 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.audit import install_audit_hooks
 from app.core.config import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Execution option read by the SQLite BEGIN hook: a read-only unit of work may start
 # deferred; everything else takes the write lock up front (see "Known traps").
 READ_ONLY = "fastops_read_only"
+T = TypeVar("T")
+_STARTED = "fastops_statement_started"
+
+
+@dataclass(slots=True)
+class DbTimer:
+    """Seconds spent inside database statements during one request (for Server-Timing)."""
+
+    seconds: float = 0.0
+
+
+db_timer_var: ContextVar[DbTimer | None] = ContextVar("db_timer", default=None)
+
+
+def _install_timing_hooks(engine: AsyncEngine) -> None:
+    # SQLAlchemy runs these in a greenlet that shares the request's context, so the timer
+    # set by the middleware is the one found here.
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _before(conn: Connection, *_: Any) -> None:
+        conn.info[_STARTED] = time.perf_counter()
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def _after(conn: Connection, *_: Any) -> None:
+        timer = db_timer_var.get()
+        started = conn.info.pop(_STARTED, None)
+        if timer is not None and started is not None:
+            timer.seconds += time.perf_counter() - started
 
 
 def _install_sqlite_hooks(engine: AsyncEngine, settings: Settings) -> None:
@@ -49,6 +80,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
             pool_timeout=settings.db_pool_timeout_seconds,
         )
         _install_sqlite_hooks(engine, settings)
+        _install_timing_hooks(engine)
         return engine
     connect_args: dict[str, Any] = {}
     if settings.database_url.startswith("postgresql+asyncpg"):
@@ -56,7 +88,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
             "statement_timeout": str(settings.db_statement_timeout_ms),
             "application_name": settings.app_name.lower(),
         }
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
@@ -65,9 +97,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=True,
         connect_args=connect_args,
     )
+    _install_timing_hooks(engine)
+    return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Every session that can write audited tables carries the CDC hooks.
+    install_audit_hooks()
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
@@ -76,15 +112,42 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
 
 
+async def run_in_own_transaction(
+    factory: async_sessionmaker[AsyncSession],
+    fn: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    read_only: bool = False,
+) -> T:
+    """Run `fn` in a short transaction of its own and commit it when `fn` returns.
+
+    For the writes that must survive the request's error answer (a revoked session, a
+    security event) and for work that must not hold the request's write lock (bcrypt).
+    """
+    async with factory() as session:
+        if read_only:
+            await session.connection(execution_options={READ_ONLY: True})
+        try:
+            result = await fn(session)
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+        return result
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One request, one transaction: commit when the handler returned, roll back otherwise.
 
     Used with `scope="function"` so the commit happens before the response is sent.
     """
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
-    async with factory() as session:
-        if request.method in SAFE_METHODS:
-            await session.connection(execution_options={READ_ONLY: True})
+    options: dict[str, Any] = {}
+    if request.method in SAFE_METHODS:
+        # Bound, not connected: taking a pool connection here, before the other dependencies
+        # (the authenticator's own short transaction) have run, made each request hold two
+        # connections at once, and a full pool then waited on itself until pool_timeout.
+        options["bind"] = factory.kw["bind"].execution_options(**{READ_ONLY: True})
+    async with factory(**options) as session:
         try:
             yield session
             await session.commit()

@@ -8,7 +8,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import UniqueConstraint
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel
@@ -155,6 +161,26 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(request, 409, detail, slug="conflict", title="Conflict")
 
 
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    """SQLSTATE class 22 (data exception): PostgreSQL refuses what validation let through, a
+    NUL character in text (found by the schemathesis run) or a number beyond the column's
+    range. The input is wrong, not the app: 422. asyncpg's errors arrive as a plain
+    DBAPIError, so the class is read from the driver's SQLSTATE."""
+    assert isinstance(exc, DBAPIError)
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None))
+    if not (isinstance(exc, DataError) or sqlstate.startswith("22")):
+        log.error("database_error", error=str(exc.orig)[:300], exc_info=exc)
+        return problem(request, 500, "An unexpected error occurred; it has been logged.")
+    log.warning("data_error", error=str(exc.orig)[:300])
+    return problem(
+        request,
+        422,
+        "A value was refused by the database (a NUL character, or a number out of range).",
+        slug="validation-error",
+        title="Validation failed",
+    )
+
+
 async def _stale_data(request: Request, _exc: Exception) -> JSONResponse:
     return problem(
         request,
@@ -183,5 +209,6 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StaleDataError, _stale_data)
+    app.add_exception_handler(DBAPIError, _data_error)
     for error in (OperationalError, InterfaceError, PoolTimeout, ConnectionError, OSError):
         app.add_exception_handler(error, _database_unavailable)

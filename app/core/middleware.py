@@ -1,9 +1,11 @@
 """Pure ASGI middleware: request context and access line, security headers, body-size limit."""
 
+import asyncio
 import re
 import time
 import uuid
 from collections.abc import Callable
+from contextvars import Token
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +14,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
+from app.core.database import DbTimer, db_timer_var
 from app.core.handlers import problem
 from app.core.logging import (
     actor_var,
@@ -73,7 +76,7 @@ class RequestContextMiddleware:
         peer = scope["client"][0] if scope.get("client") else None
         ip = client_address(peer, request.headers.get("x-forwarded-for"), self.proxies)
         reason = request.headers.get("x-change-reason")
-        tokens = [
+        tokens: list[Token[Any]] = [
             request_id_var.set(request_id),
             client_ip_var.set(ip),
             change_reason_var.set(
@@ -81,6 +84,8 @@ class RequestContextMiddleware:
             ),
         ]
         actor_token = actor_var.set(None)
+        db_timer = DbTimer()
+        tokens.append(db_timer_var.set(db_timer))
         scope.setdefault("state", {})["client_ip"] = ip
         started = time.perf_counter()
         status = 500
@@ -98,7 +103,8 @@ class RequestContextMiddleware:
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 headers = list(message.get("headers", []))
                 headers.extend(h for h in extra_headers if h[0] not in present)
-                headers.append((b"server-timing", f"app;dur={elapsed:.1f}".encode()))
+                timing = f"app;dur={elapsed:.1f}, db;dur={db_timer.seconds * 1000:.1f}"
+                headers.append((b"server-timing", timing.encode()))
                 message["headers"] = headers
             await send(message)
 
@@ -128,6 +134,7 @@ class RequestContextMiddleware:
             route=route,
             status=status,
             duration_ms=duration_ms,
+            db_ms=round(timer.seconds * 1000, 2) if (timer := db_timer_var.get()) else None,
             user_id=user_id,
             client_ip=ip,
         )
@@ -150,11 +157,14 @@ class RequestContextMiddleware:
 
 
 class BodyLimitMiddleware:
-    """413 before the body is read whole: by Content-Length, or by counting streamed chunks."""
+    """413 before the body is read whole: by Content-Length, or by counting streamed chunks;
+    408 when the body does not arrive within `body_timeout` seconds (a client that sends
+    slowly or never finishes must not hold a request open for ever)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, body_timeout: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -163,28 +173,39 @@ class BodyLimitMiddleware:
         request = Request(scope)
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._reject(scope, receive, send)
+            await self._reject(scope, receive, send, 413)
             return
         received = 0
-        too_large = False
+        refused: int | None = None
+        body_done = False
         started = False
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
 
         async def limited_receive() -> Message:
-            nonlocal received, too_large
-            if too_large:
+            nonlocal received, refused, body_done
+            if refused is not None:
                 return {"type": "http.disconnect"}
-            message = await receive()
+            if body_done:
+                # After the body only a disconnect can come; waiting for it is not ours to bound.
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                refused = 408
+                return {"type": "http.disconnect"}
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
                 if received > self.max_bytes:
                     # The app sees a client that went away; we answer 413 in its place.
-                    too_large = True
+                    refused = 413
                     return {"type": "http.disconnect"}
             return message
 
         async def guarded_send(message: Message) -> None:
             nonlocal started
-            if too_large and not started:
+            if refused is not None and not started:
                 return
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -192,16 +213,17 @@ class BodyLimitMiddleware:
         try:
             await self.app(scope, limited_receive, guarded_send)
         except Exception:
-            if not too_large:
+            if refused is None:
                 raise
-        if too_large and not started:
-            await self._reject(scope, receive, send)
+        if refused is not None and not started:
+            await self._reject(scope, receive, send, refused)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(
-            Request(scope),
-            413,
-            f"The request body is larger than {self.max_bytes} bytes.",
-            slug="payload-too-large",
-        )
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, status: int) -> None:
+        if status == 413:
+            detail = f"The request body is larger than {self.max_bytes} bytes."
+            slug = "payload-too-large"
+        else:
+            detail = f"The request body did not arrive within {self.body_timeout:g} s."
+            slug = "request-timeout"
+        response = problem(Request(scope), status, detail, slug=slug)
         await response(scope, receive, send)

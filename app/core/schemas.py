@@ -1,9 +1,10 @@
 """Constrained types and schema bases shared by every module."""
 
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, ClassVar, Self
 
-from pydantic import AfterValidator, Field, PlainSerializer, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 from sqlmodel import SQLModel
 
 from app.core.pagination import MAX_INT
@@ -46,3 +47,28 @@ class UpdateSchema(SQLModel):
 
     def changes(self) -> dict[str, object]:
         return self.model_dump(exclude_unset=True)
+
+
+class DateRange(BaseModel):
+    """Inclusive UTC calendar days."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from must not be after date_to")
+        return self
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """[start, end) as UTC instants: the end is midnight after `date_to`."""
+        start = datetime.combine(self.date_from, time(), UTC) if self.date_from else None
+        end = (
+            datetime.combine(self.date_to + timedelta(days=1), time(), UTC)
+            if self.date_to and self.date_to < date.max
+            else None
+        )
+        return start, end

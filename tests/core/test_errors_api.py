@@ -1,11 +1,18 @@
 from collections.abc import AsyncIterator
 
+import pytest
 from fastapi import APIRouter, FastAPI
 from httpx import AsyncClient
 
 from app.core.config import get_settings
+from tests.conftest import Headers
 
 PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(autouse=True)
+def _as_superuser(client: AsyncClient, superuser: Headers) -> None:
+    client.headers.update(superuser)
 
 
 async def test_unknown_route_is_404_problem(client: AsyncClient) -> None:

@@ -6,7 +6,7 @@ from app.core.database import DbSession
 from app.core.etag import IfMatch, set_etag
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
-from app.core.permissions import declare_crud
+from app.core.permissions import Principal, declare_crud, require
 from app.core.routing import (
     API_PREFIX,
     CHANGE_RESPONSES,
@@ -32,11 +32,18 @@ def product_service(session: DbSession) -> ProductService:
 
 
 Products = Annotated[ProductService, Depends(product_service)]
+CanRead = Annotated[Principal, Depends(require("products", "read"))]
+CanCreate = Annotated[Principal, Depends(require("products", "create"))]
+CanUpdate = Annotated[Principal, Depends(require("products", "update"))]
+CanDelete = Annotated[Principal, Depends(require("products", "delete"))]
 
 
 @router.get("", response_model=Page[ProductRead], responses=LIST_RESPONSES)
 async def list_products(
-    request: Request, query: Annotated[ProductListQuery, Query()], products: Products
+    request: Request,
+    query: Annotated[ProductListQuery, Query()],
+    products: Products,
+    _: CanRead,
 ) -> Page[ProductRead] | Response:
     if wants_csv(request, query):
         return csv_response(request, products.export_statement(query), ProductRead, "products")
@@ -45,7 +52,7 @@ async def list_products(
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
 async def create_product(
-    data: ProductCreate, request: Request, response: Response, products: Products
+    data: ProductCreate, request: Request, response: Response, products: Products, _: CanCreate
 ) -> ProductRead:
     product = await products.create(data)
     response.headers["Location"] = str(request.url_for("get_product", product_id=product.id))
@@ -54,7 +61,9 @@ async def create_product(
 
 
 @router.get("/{product_id}", responses=READ_RESPONSES)
-async def get_product(product_id: RecordId, response: Response, products: Products) -> ProductRead:
+async def get_product(
+    product_id: RecordId, response: Response, products: Products, _: CanRead
+) -> ProductRead:
     product = await products.get(product_id)
     set_etag(response, product.version)
     return ProductRead.model_validate(product)
@@ -67,6 +76,7 @@ async def update_product(
     expected: IfMatch,
     response: Response,
     products: Products,
+    _: CanUpdate,
 ) -> ProductRead:
     product = await products.update(product_id, data, expected)
     set_etag(response, product.version)
@@ -74,5 +84,7 @@ async def update_product(
 
 
 @router.delete("/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHANGE_RESPONSES)
-async def delete_product(product_id: RecordId, expected: IfMatch, products: Products) -> None:
+async def delete_product(
+    product_id: RecordId, expected: IfMatch, products: Products, _: CanDelete
+) -> None:
     await products.delete(product_id, expected)

@@ -3,9 +3,17 @@ import csv
 import io
 from typing import Any
 
+import pytest
 from httpx import AsyncClient
 
+from tests.conftest import Headers
+
 URL = "/api/v1/products"
+
+
+@pytest.fixture(autouse=True)
+def _as_superuser(client: AsyncClient, superuser: Headers) -> None:
+    client.headers.update(superuser)
 
 
 def product(**overrides: Any) -> dict[str, Any]:

@@ -1,0 +1,34 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from app.audit.schemas import AccessQuery, AccessRead, ChangeQuery, ChangeRead, KeysetPage
+from app.audit.service import AuditService
+from app.core.database import DbSession
+from app.core.permissions import Principal, registry, require
+from app.core.routing import API_PREFIX, COMMON
+
+registry.declare("audit", {"read": "Read the audit trail: changes, security events, access log"})
+router = APIRouter(prefix=f"{API_PREFIX}/audit", tags=["audit"])
+
+
+def audit_service(request: Request, session: DbSession) -> AuditService:
+    return AuditService(session, request.app.state.session_factory)
+
+
+Audit = Annotated[AuditService, Depends(audit_service)]
+CanRead = Annotated[Principal, Depends(require("audit", "read"))]
+
+
+@router.get("/changes", responses=COMMON)
+async def list_changes(
+    query: Annotated[ChangeQuery, Query()], audit: Audit, reader: CanRead
+) -> KeysetPage[ChangeRead]:
+    return await audit.changes(query, reader.user_id)
+
+
+@router.get("/access", responses=COMMON)
+async def list_access(
+    query: Annotated[AccessQuery, Query()], audit: Audit, reader: CanRead
+) -> KeysetPage[AccessRead]:
+    return await audit.access(query, reader.user_id)

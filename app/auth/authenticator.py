@@ -1,0 +1,62 @@
+"""Bearer token -> Principal, with one SELECT per request.
+
+Nothing about permissions is cached in the token: the user's active flag, the session's
+revocation and the roles are read on every request, so a change applies to the next one.
+"""
+
+from datetime import timedelta
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.auth.sessions_repository import PrincipalRow, SessionRepository
+from app.core.database import run_in_own_transaction
+from app.core.exceptions import NotAuthenticated
+from app.core.models import utc_now
+from app.core.permissions import Authenticator, Principal
+from app.core.security import TokenCodec
+
+# last_used_at is a hint for the sessions list, not a security fact: write it rarely.
+TOUCH_AFTER = timedelta(seconds=60)
+MAX_TOKEN_LENGTH = 4_096
+
+
+def bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+        raise NotAuthenticated("Send an access token: Authorization: Bearer <token>.")
+    return token
+
+
+def build_authenticator(
+    codec: TokenCodec, factory: async_sessionmaker[AsyncSession]
+) -> Authenticator:
+    async def authenticate(request: Request) -> Principal:
+        claims = codec.verify(bearer_token(request), "access")
+        now = utc_now()
+
+        async def load(session: AsyncSession) -> PrincipalRow | None:
+            return await SessionRepository(session).principal(
+                claims.user_id, claims.session_id, now
+            )
+
+        row = await run_in_own_transaction(factory, load, read_only=True)
+        if row is None:
+            raise NotAuthenticated("The session has ended or the account is inactive.")
+        if now - row.last_used_at > TOUCH_AFTER:
+
+            async def touch(session: AsyncSession) -> None:
+                await SessionRepository(session).touch(claims.session_id, now)
+
+            await run_in_own_transaction(factory, touch)
+        return Principal(
+            user_id=claims.user_id,
+            email=row.email,
+            is_superuser=row.is_superuser,
+            permissions=row.permissions,
+            session_id=claims.session_id,
+        )
+
+    return authenticate

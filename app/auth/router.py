@@ -1,0 +1,144 @@
+"""/api/v1/auth: login, refresh, logout, me, change-password, the caller's sessions.
+
+Browsers may use cookie mode (`X-Auth-Mode: cookie`): the refresh token then travels only in
+an HttpOnly, SameSite=Strict cookie scoped to this path. A cross-site form cannot send the
+custom header, and a present Origin must be this host, so the cookie cannot be used by CSRF.
+"""
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Body, Depends, Path, Request, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.auth.dependencies import Auth, Client
+from app.auth.schemas import MeRead, PasswordChange, RefreshRequest, SessionRead, TokenPair
+from app.auth.service import UserService
+from app.auth.sessions_service import Tokens
+from app.core.database import DbSession
+from app.core.exceptions import NotAuthenticated, PermissionDenied
+from app.core.permissions import CurrentPrincipal, registry
+from app.core.routing import API_PREFIX, COMMON, WRITE_RESPONSES
+
+PREFIX = f"{API_PREFIX}/auth"
+COOKIE = "fastops_refresh"
+AUTH_MODE_HEADER = "x-auth-mode"
+SessionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A login session's id")]
+
+# Login takes an OAuth2 form, so it is mounted outside the JSON-only wrapper.
+login_router = APIRouter(prefix=PREFIX, tags=["auth"])
+router = APIRouter(prefix=PREFIX, tags=["auth"])
+
+
+def cookie_mode(request: Request) -> bool:
+    return request.headers.get(AUTH_MODE_HEADER, "").strip().lower() == "cookie"
+
+
+def _check_origin(request: Request) -> None:
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+        raise PermissionDenied("Cookie refresh is only accepted from this site's own pages.")
+
+
+def _token_answer(request: Request, response: Response, tokens: Tokens) -> TokenPair:
+    settings = request.app.state.settings
+    access_seconds = int(settings.access_token_minutes * 60)
+    if not cookie_mode(request):
+        return TokenPair(
+            access_token=tokens.access.token,
+            refresh_token=tokens.refresh.token,
+            expires_in=access_seconds,
+        )
+    response.set_cookie(
+        COOKIE,
+        tokens.refresh.token,
+        max_age=int(settings.refresh_token_days * 86_400),
+        path=PREFIX,
+        secure=settings.is_production,
+        httponly=True,
+        samesite="strict",
+    )
+    return TokenPair(access_token=tokens.access.token, expires_in=access_seconds)
+
+
+@login_router.post(
+    "/login",
+    response_model=TokenPair,
+    response_model_exclude_none=True,
+    responses=COMMON,
+)
+async def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    response: Response,
+    auth: Auth,
+    client: Client,
+) -> TokenPair:
+    """OAuth2 password form: `username` is the e-mail address."""
+    tokens = await auth.login(form.username, form.password, client)
+    return _token_answer(request, response, tokens)
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    response_model_exclude_none=True,
+    responses=WRITE_RESPONSES,  # a JSON body: 400 malformed, 413, 415 can answer too
+)
+async def refresh_tokens(
+    request: Request,
+    response: Response,
+    auth: Auth,
+    data: Annotated[RefreshRequest | None, Body()] = None,
+) -> TokenPair:
+    """A new token pair; the presented refresh token is dead from now on, and presenting it
+    again ends the whole login session."""
+    token = data.refresh_token if data is not None else None
+    if token is None and cookie_mode(request):
+        _check_origin(request)
+        token = request.cookies.get(COOKIE)
+    if not token:
+        raise NotAuthenticated("Send the refresh token.")
+    tokens = await auth.refresh(token)
+    return _token_answer(request, response, tokens)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=COMMON)
+async def logout(
+    principal: CurrentPrincipal, request: Request, response: Response, auth: Auth
+) -> None:
+    await auth.logout(principal)
+    if cookie_mode(request) or COOKIE in request.cookies:
+        response.delete_cookie(
+            COOKIE,
+            path=PREFIX,
+            secure=request.app.state.settings.is_production,
+            httponly=True,
+            samesite="strict",
+        )
+
+
+@router.get("/me", responses=COMMON)
+async def read_me(principal: CurrentPrincipal, session: DbSession) -> MeRead:
+    user = await UserService(session).get(principal.user_id)
+    permissions = registry.effective(principal.permissions, is_superuser=principal.is_superuser)
+    return MeRead.model_validate(user, update={"permissions": permissions})
+
+
+@router.post("/change-password", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_RESPONSES)
+async def change_password(
+    data: PasswordChange, principal: CurrentPrincipal, auth: Auth, client: Client
+) -> None:
+    """Sets a new password and ends every other session of the caller."""
+    await auth.change_password(principal, data.current_password, data.new_password, client)
+
+
+@router.get("/sessions", responses=COMMON)
+async def list_my_sessions(principal: CurrentPrincipal, auth: Auth) -> list[SessionRead]:
+    sessions = await auth.list_sessions(principal.user_id)
+    return [SessionRead.of(s, principal.session_id) for s in sessions]
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT, responses=COMMON)
+async def revoke_my_session(session_id: SessionId, principal: CurrentPrincipal, auth: Auth) -> None:
+    await auth.revoke_session(principal, principal.user_id, session_id)

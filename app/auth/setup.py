@@ -1,0 +1,15 @@
+"""Installs authentication on the app: the authenticator `require()` asks, the token codec
+and the login throttle."""
+
+from fastapi import FastAPI
+
+from app.auth.authenticator import build_authenticator
+from app.core.security import TokenCodec
+from app.core.throttle import LoginThrottle
+
+
+def install_auth(app: FastAPI) -> None:
+    settings = app.state.settings
+    app.state.token_codec = TokenCodec(settings)
+    app.state.login_throttle = LoginThrottle(settings)
+    app.state.authenticator = build_authenticator(app.state.token_codec, app.state.session_factory)

@@ -1,0 +1,98 @@
+"""/api/v1/users: accounts, their roles, and their login sessions (for admins)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from app.auth.dependencies import Auth
+from app.auth.router import SessionId
+from app.auth.schemas import SessionRead, UserCreate, UserListQuery, UserRead, UserUpdate
+from app.auth.service import UserService
+from app.core.database import DbSession
+from app.core.etag import IfMatch, set_etag
+from app.core.export import csv_response, wants_csv
+from app.core.pagination import Page
+from app.core.permissions import Principal, declare_crud, require
+from app.core.routing import (
+    API_PREFIX,
+    CHANGE_RESPONSES,
+    LIST_RESPONSES,
+    READ_RESPONSES,
+    WRITE_RESPONSES,
+    RecordId,
+)
+
+declare_crud("users", "users")
+router = APIRouter(prefix=f"{API_PREFIX}/users", tags=["users"])
+
+
+def user_service(session: DbSession) -> UserService:
+    return UserService(session)
+
+
+Users = Annotated[UserService, Depends(user_service)]
+CanRead = Annotated[Principal, Depends(require("users", "read"))]
+CanCreate = Annotated[Principal, Depends(require("users", "create"))]
+CanUpdate = Annotated[Principal, Depends(require("users", "update"))]
+CanDelete = Annotated[Principal, Depends(require("users", "delete"))]
+
+
+@router.get("", response_model=Page[UserRead], responses=LIST_RESPONSES)
+async def list_users(
+    request: Request, query: Annotated[UserListQuery, Query()], users: Users, _: CanRead
+) -> Page[UserRead] | Response:
+    if wants_csv(request, query):
+        return csv_response(request, users.export_statement(query), UserRead, "users")
+    return await users.list(query)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
+async def create_user(
+    data: UserCreate, request: Request, response: Response, users: Users, actor: CanCreate
+) -> UserRead:
+    user = await users.create(data, actor)
+    response.headers["Location"] = str(request.url_for("get_user", user_id=user.id))
+    set_etag(response, user.version)
+    return UserRead.model_validate(user)
+
+
+@router.get("/{user_id}", responses=READ_RESPONSES)
+async def get_user(user_id: RecordId, response: Response, users: Users, _: CanRead) -> UserRead:
+    user = await users.get(user_id)
+    set_etag(response, user.version)
+    return UserRead.model_validate(user)
+
+
+@router.patch("/{user_id}", responses=CHANGE_RESPONSES)
+async def update_user(
+    user_id: RecordId,
+    data: UserUpdate,
+    expected: IfMatch,
+    response: Response,
+    users: Users,
+    actor: CanUpdate,
+) -> UserRead:
+    user = await users.update(user_id, data, expected, actor)
+    set_etag(response, user.version)
+    return UserRead.model_validate(user)
+
+
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHANGE_RESPONSES)
+async def delete_user(user_id: RecordId, expected: IfMatch, users: Users, actor: CanDelete) -> None:
+    await users.delete(user_id, expected, actor)
+
+
+@router.get("/{user_id}/sessions", responses=READ_RESPONSES)
+async def list_user_sessions(user_id: RecordId, auth: Auth, actor: CanUpdate) -> list[SessionRead]:
+    return [SessionRead.of(s, actor.session_id) for s in await auth.sessions_of(actor, user_id)]
+
+
+@router.delete(
+    "/{user_id}/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=READ_RESPONSES,
+)
+async def revoke_user_session(
+    user_id: RecordId, session_id: SessionId, auth: Auth, actor: CanUpdate
+) -> None:
+    await auth.revoke_session(actor, user_id, session_id)

@@ -1,0 +1,24 @@
+from enum import StrEnum
+
+from sqlalchemy import String
+from sqlmodel import Field
+
+from app.core.models import AuditSpec, RecordBase
+
+
+class CustomerStatus(StrEnum):
+    LEAD = "lead"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class Customer(RecordBase, table=True):
+    __tablename__ = "customers"
+    __audit__ = AuditSpec()
+
+    name: str = Field(max_length=200, index=True)
+    email: str = Field(max_length=320, unique=True, index=True)
+    phone: str | None = Field(default=None, max_length=21)
+    company: str | None = Field(default=None, max_length=200, index=True)
+    status: CustomerStatus = Field(default=CustomerStatus.LEAD, sa_type=String(16), index=True)
+    notes: str | None = Field(default=None, max_length=5_000)

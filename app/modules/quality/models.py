@@ -1,0 +1,42 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum
+from sqlmodel import Field
+
+from app.core.models import AuditSpec, RecordBase, UTCDateTime, utc_now
+
+
+class InspectionResult(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    CONDITIONAL = "conditional"
+
+
+# Stored as VARCHAR (no native enum type): a new result is a code change, not a DDL change.
+ResultType = Enum(
+    InspectionResult,
+    name="inspection_result",
+    native_enum=False,
+    length=20,
+    values_callable=lambda members: [m.value for m in members],
+    validate_strings=True,
+)
+
+
+class Inspection(RecordBase, table=True):
+    __tablename__ = "inspections"
+    __audit__ = AuditSpec()
+
+    batch_id: int = Field(foreign_key="batches.id", index=True)
+    # The batch's product, copied when the inspection is created (see InspectionService.create).
+    product_id: int = Field(foreign_key="products.id", index=True)
+    inspector_id: int = Field(foreign_key="users.id", index=True)
+    inspected_at: datetime = Field(
+        default_factory=utc_now, sa_type=UTCDateTime, nullable=False, index=True
+    )
+    sample_size: int
+    defects_found: int
+    score: float = Field(index=True)
+    result: InspectionResult = Field(sa_type=ResultType, index=True)
+    notes: str | None = Field(default=None, max_length=2_000)

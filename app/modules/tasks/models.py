@@ -1,0 +1,53 @@
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import String
+from sqlmodel import Field
+
+from app.core.models import AuditSpec, RecordBase, UTCDateTime
+
+
+class TaskStatus(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class TaskPriority(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+CLOSED_STATUSES = frozenset({TaskStatus.DONE, TaskStatus.CANCELLED})
+OPEN_STATUSES = frozenset(TaskStatus) - CLOSED_STATUSES
+
+# The only moves a PATCH {"status"} may make; done -> todo is the reopen.
+MOVES: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.TODO: frozenset({TaskStatus.IN_PROGRESS, TaskStatus.CANCELLED}),
+    TaskStatus.IN_PROGRESS: frozenset({TaskStatus.BLOCKED, TaskStatus.DONE, TaskStatus.TODO}),
+    TaskStatus.BLOCKED: frozenset({TaskStatus.IN_PROGRESS, TaskStatus.CANCELLED}),
+    TaskStatus.DONE: frozenset({TaskStatus.TODO}),
+    TaskStatus.CANCELLED: frozenset(),
+}
+
+
+# Enums are stored as their plain values (VARCHAR), not as a native PostgreSQL ENUM type, so
+# adding a value later is a code change rather than a type migration.
+class Task(RecordBase, table=True):
+    __tablename__ = "tasks"
+    __audit__ = AuditSpec()
+
+    title: str = Field(max_length=200, index=True)
+    description: str | None = Field(default=None, max_length=5_000)
+    status: TaskStatus = Field(default=TaskStatus.TODO, sa_type=String(16), index=True)
+    priority: TaskPriority = Field(default=TaskPriority.MEDIUM, sa_type=String(16), index=True)
+    due_date: date | None = Field(default=None, index=True)
+    assignee_id: int = Field(foreign_key="users.id", index=True)
+    customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
+    product_id: int | None = Field(default=None, foreign_key="products.id", index=True)
+    created_by: int = Field(foreign_key="users.id", index=True)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

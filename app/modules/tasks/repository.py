@@ -1,0 +1,95 @@
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.core.pagination import ListQuery
+from app.core.repository import BaseRepository
+from app.core.schemas import escape_like
+from app.modules.tasks.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Task,
+    TaskPriority,
+    TaskStatus,
+)
+from app.modules.tasks.schemas import TaskListQuery
+
+# Sorting by these follows the domain's order (low < urgent, todo before done), not the
+# alphabet; nullable columns sort their nulls last on both databases.
+_RANKS: dict[str, list[str]] = {
+    "priority": list(TaskPriority),
+    "status": list(TaskStatus),
+}
+_NULLABLE = frozenset({"due_date", "completed_at"})
+
+
+class TaskRepository(BaseRepository[Task]):
+    model = Task
+    label = "Task"
+
+    def conditions(
+        self, query: TaskListQuery, *, assignee_id: int | None, today: date
+    ) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if query.q:
+            pattern = f"%{escape_like(query.q)}%"
+            found.append(
+                or_(
+                    col(Task.title).ilike(pattern, escape="\\"),
+                    col(Task.description).ilike(pattern, escape="\\"),
+                )
+            )
+        if query.status is not None:
+            found.append(col(Task.status) == query.status)
+        if query.priority is not None:
+            found.append(col(Task.priority) == query.priority)
+        if assignee_id is not None:
+            found.append(col(Task.assignee_id) == assignee_id)
+        if query.customer_id is not None:
+            found.append(col(Task.customer_id) == query.customer_id)
+        if query.product_id is not None:
+            found.append(col(Task.product_id) == query.product_id)
+        if query.due_before is not None:
+            found.append(col(Task.due_date) < query.due_before)
+        if query.due_after is not None:
+            found.append(col(Task.due_date) > query.due_after)
+        if query.overdue is not None:
+            # IS NOT NULL first, so that the negation also holds tasks without a due date.
+            overdue = and_(
+                col(Task.due_date).is_not(None),
+                col(Task.due_date) < today,
+                col(Task.status).in_(list(OPEN_STATUSES)),
+            )
+            found.append(overdue if query.overdue else ~overdue)
+        return found
+
+    def select_matching(
+        self, conditions: Sequence[ColumnElement[bool]], query: ListQuery
+    ) -> SelectOfScalar[Task]:
+        order: list[UnaryExpression[Any]] = []
+        for name, descending in query.order:
+            key: ColumnElement[Any] | InstrumentedAttribute[Any] = self._column(name)
+            if name in _RANKS:
+                key = case({value: rank for rank, value in enumerate(_RANKS[name])}, value=key)
+            term = key.desc() if descending else key.asc()
+            order.append(term.nulls_last() if name in _NULLABLE else term)
+        order.append(col(Task.id).asc())
+        return select(Task).where(*conditions).order_by(*order)
+
+    async def count_open_for_customer(self, customer_id: int) -> int:
+        stmt = select(func.count()).where(
+            col(Task.customer_id) == customer_id, col(Task.status).in_(list(OPEN_STATUSES))
+        )
+        return (await self.session.exec(stmt)).one()
+
+    async def list_closed_for_customer(self, customer_id: int) -> list[Task]:
+        stmt = select(Task).where(
+            col(Task.customer_id) == customer_id, col(Task.status).in_(list(CLOSED_STATUSES))
+        )
+        return list((await self.session.exec(stmt)).all())

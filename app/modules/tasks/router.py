@@ -1,0 +1,86 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from app.core.database import DbSession
+from app.core.etag import IfMatch, set_etag
+from app.core.export import csv_response, wants_csv
+from app.core.pagination import Page
+from app.core.permissions import Principal, declare_crud, require
+from app.core.routing import (
+    API_PREFIX,
+    CHANGE_RESPONSES,
+    LIST_RESPONSES,
+    READ_RESPONSES,
+    WRITE_RESPONSES,
+    RecordId,
+)
+from app.modules.tasks.schemas import TaskCreate, TaskListQuery, TaskRead, TaskUpdate
+from app.modules.tasks.service import TaskService
+
+declare_crud("tasks", "tasks")
+router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"])
+
+
+def task_service(session: DbSession) -> TaskService:
+    return TaskService(session)
+
+
+Tasks = Annotated[TaskService, Depends(task_service)]
+CanRead = Annotated[Principal, Depends(require("tasks", "read"))]
+CanCreate = Annotated[Principal, Depends(require("tasks", "create"))]
+CanUpdate = Annotated[Principal, Depends(require("tasks", "update"))]
+CanDelete = Annotated[Principal, Depends(require("tasks", "delete"))]
+
+
+@router.get("", response_model=Page[TaskRead], responses=LIST_RESPONSES)
+async def list_tasks(
+    request: Request,
+    query: Annotated[TaskListQuery, Query()],
+    tasks: Tasks,
+    caller: CanRead,
+) -> Page[TaskRead] | Response:
+    if wants_csv(request, query):
+        stmt = tasks.export_statement(query, caller_id=caller.user_id)
+        return csv_response(request, stmt, TaskRead, "tasks")
+    return await tasks.list(query, caller_id=caller.user_id)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
+async def create_task(
+    data: TaskCreate,
+    request: Request,
+    response: Response,
+    tasks: Tasks,
+    caller: CanCreate,
+) -> TaskRead:
+    task = await tasks.create(data, created_by=caller.user_id)
+    response.headers["Location"] = str(request.url_for("get_task", task_id=task.id))
+    set_etag(response, task.version)
+    return TaskRead.model_validate(task)
+
+
+@router.get("/{task_id}", responses=READ_RESPONSES)
+async def get_task(task_id: RecordId, response: Response, tasks: Tasks, _: CanRead) -> TaskRead:
+    task = await tasks.get(task_id)
+    set_etag(response, task.version)
+    return TaskRead.model_validate(task)
+
+
+@router.patch("/{task_id}", responses=CHANGE_RESPONSES)
+async def update_task(
+    task_id: RecordId,
+    data: TaskUpdate,
+    expected: IfMatch,
+    response: Response,
+    tasks: Tasks,
+    _: CanUpdate,
+) -> TaskRead:
+    task = await tasks.update(task_id, data, expected)
+    set_etag(response, task.version)
+    return TaskRead.model_validate(task)
+
+
+@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHANGE_RESPONSES)
+async def delete_task(task_id: RecordId, expected: IfMatch, tasks: Tasks, _: CanDelete) -> None:
+    await tasks.delete(task_id, expected)

@@ -1,0 +1,67 @@
+from datetime import date, datetime
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, StringConstraints
+from sqlmodel import SQLModel
+
+from app.core.pagination import MAX_INT, ListQuery
+from app.core.schemas import UpdateSchema
+from app.modules.tasks.models import TaskPriority, TaskStatus
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=5_000)]
+RefId = Annotated[int, Field(ge=1, le=MAX_INT)]
+
+
+class TaskBase(SQLModel):
+    title: Title
+    description: Description | None = None
+    priority: TaskPriority = TaskPriority.MEDIUM
+    due_date: date | None = None
+    assignee_id: RefId
+    customer_id: RefId | None = None
+    product_id: RefId | None = None
+
+
+class TaskCreate(TaskBase):
+    """A new task always starts as `todo`: its status moves only afterwards, by PATCH."""
+
+    model_config = {"extra": "forbid"}
+
+
+class TaskUpdate(UpdateSchema):
+    not_null: ClassVar[frozenset[str]] = frozenset({"title", "status", "priority", "assignee_id"})
+
+    title: Title | None = None
+    description: Description | None = None
+    status: TaskStatus | None = None
+    priority: TaskPriority | None = None
+    due_date: date | None = None
+    assignee_id: RefId | None = None
+    customer_id: RefId | None = None
+    product_id: RefId | None = None
+
+
+class TaskRead(TaskBase):
+    id: int
+    status: TaskStatus
+    created_by: int
+    completed_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskListQuery(ListQuery):
+    sortable: ClassVar[frozenset[str]] = frozenset(
+        {"title", "status", "priority", "due_date", "completed_at", "created_at", "updated_at"}
+    )
+
+    status: TaskStatus | None = None
+    priority: TaskPriority | None = None
+    assignee_id: RefId | Literal["me"] | None = None
+    customer_id: RefId | None = None
+    product_id: RefId | None = None
+    overdue: bool | None = None
+    due_before: date | None = Field(default=None, description="due_date strictly before this day")
+    due_after: date | None = Field(default=None, description="due_date strictly after this day")

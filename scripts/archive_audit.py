@@ -1,0 +1,119 @@
+"""Move old audit rows into compressed, verifiable archives (run by cron; see docs/AUDIT_GUIDE.md).
+
+    python -m scripts.archive_audit                          # rows older than AUDIT_RETENTION_DAYS
+    python -m scripts.archive_audit --older-than-days 0.5 --output-dir /srv/audit --dry-run
+    python -m scripts.archive_audit verify /srv/audit        # every manifest in the directory
+    python -m scripts.archive_audit verify /srv/audit/audit_changes-1-500.jsonl.gz.manifest.json
+
+Exit status: 0 done, 1 failed (the message says why), 2 bad arguments.
+"""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.audit.archive import ArchiveError, ArchiveOptions, Archiver, verify_path
+from app.core.config import Settings, get_settings
+from app.core.database import create_engine
+from app.core.logging import Actor, actor_var
+
+SCRIPT = "archive_audit"
+
+
+def _positive_days(value: str) -> float:
+    days = float(value)
+    if days < 0 or days != days:  # NaN is not a number of days either
+        raise argparse.ArgumentTypeError("must be a number of days >= 0")
+    return days
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return number
+
+
+def parse_args(argv: Sequence[str], settings: Settings) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=SCRIPT, description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--older-than-days",
+        type=_positive_days,
+        default=settings.audit_retention_days,
+        help="archive rows older than this many days (fractions allowed; 0 = everything "
+        "committed before the run started; default AUDIT_RETENTION_DAYS=%(default)s)",
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path(settings.audit_archive_dir),
+        help="where the archives go (default AUDIT_ARCHIVE_DIR=%(default)s)",
+    )
+    parser.add_argument("--batch-size", type=_positive_int, default=10_000, help="rows per file")
+    parser.add_argument("--dry-run", action="store_true", help="count, write and delete nothing")
+    commands = parser.add_subparsers(dest="command")
+    verify = commands.add_parser("verify", help="check a manifest or a directory of them")
+    verify.add_argument("path", type=Path)
+    return parser.parse_args(argv)
+
+
+def _progress(table: str, rows: int) -> None:
+    sys.stderr.write(f"\r{table}: {rows} rows archived")
+    sys.stderr.flush()
+
+
+async def archive(args: argparse.Namespace, settings: Settings) -> int:
+    engine = create_engine(settings)
+    options = ArchiveOptions(
+        output_dir=args.output_dir,
+        older_than_days=args.older_than_days,
+        batch_size=args.batch_size,
+        dry_run=args.dry_run,
+        key=settings.audit_archive_key,
+    )
+    progress = _progress if sys.stderr.isatty() else None
+    try:
+        report = await Archiver(engine, options, progress).run()
+    finally:
+        await engine.dispose()
+    if progress is not None:
+        sys.stderr.write("\n")
+    verb = "would archive" if args.dry_run else "archived"
+    for table, rows in report.rows.items():
+        recovered = report.recovered.get(table, 0)
+        extra = f" (and finished {recovered} rows of an interrupted run)" if recovered else ""
+        print(f"{table}: {verb} {rows} rows older than {report.cutoff.isoformat()}{extra}")
+    if report.files:
+        print(f"{len(report.files)} file(s) in {args.output_dir}")
+    return 0
+
+
+def verify(args: argparse.Namespace, settings: Settings) -> int:
+    checked, problems = verify_path(args.path, settings.audit_archive_key)
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"OK: {checked} manifest(s) verified")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = get_settings()
+    args = parse_args(sys.argv[1:] if argv is None else argv, settings)
+    token = actor_var.set(Actor(None, f"system:{SCRIPT}"))
+    try:
+        if args.command == "verify":
+            return verify(args, settings)
+        return asyncio.run(archive(args, settings))
+    except (ArchiveError, OSError) as error:
+        print(f"{SCRIPT}: failed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        actor_var.reset(token)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Cookie mode for browsers: the refresh token lives only in an HttpOnly cookie."""
+
+from httpx import AsyncClient
+
+from tests.auth.support import LOGOUT, ME, REFRESH, bearer, post_login
+from tests.users import MakeUser
+
+COOKIE_MODE = {"X-Auth-Mode": "cookie"}
+
+
+async def test_login_sets_a_strict_httponly_cookie_and_omits_the_token(
+    client: AsyncClient, make_user: MakeUser
+) -> None:
+    user = await make_user()
+
+    response = await post_login(client, user.email, user.password, headers=COOKIE_MODE)
+
+    assert response.status_code == 200
+    assert "refresh_token" not in response.json()
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("fastops_refresh=")
+    for part in ("HttpOnly", "SameSite=strict", "Path=/api/v1/auth", "Max-Age=604800"):
+        assert part.lower() in cookie.lower()
+    assert "secure" not in cookie.lower()  # only in production
+    assert (
+        await client.get(ME, headers=bearer(response.json()["access_token"]))
+    ).status_code == 200
+
+
+async def test_refresh_reads_the_cookie_only_with_the_header(
+    client: AsyncClient, make_user: MakeUser
+) -> None:
+    user = await make_user()
+    await post_login(client, user.email, user.password, headers=COOKIE_MODE)
+
+    without_header = await client.post(REFRESH)
+    with_header = await client.post(REFRESH, headers=COOKIE_MODE)
+
+    assert without_header.status_code == 401
+    assert with_header.status_code == 200
+    assert "refresh_token" not in with_header.json()
+    assert "fastops_refresh=" in with_header.headers["set-cookie"]
+    # The cookie was rotated: the client jar now holds the new one, which works.
+    assert (await client.post(REFRESH, headers=COOKIE_MODE)).status_code == 200
+
+
+async def test_cookie_refresh_from_another_origin_is_403(
+    client: AsyncClient, make_user: MakeUser
+) -> None:
+    user = await make_user()
+    await post_login(client, user.email, user.password, headers=COOKIE_MODE)
+
+    foreign = await client.post(
+        REFRESH, headers={**COOKIE_MODE, "Origin": "https://evil.example.com"}
+    )
+    same_site = await client.post(REFRESH, headers={**COOKIE_MODE, "Origin": "http://testserver"})
+
+    assert foreign.status_code == 403
+    assert same_site.status_code == 200
+
+
+async def test_logout_in_cookie_mode_clears_the_cookie(
+    client: AsyncClient, make_user: MakeUser
+) -> None:
+    user = await make_user()
+    login = await post_login(client, user.email, user.password, headers=COOKIE_MODE)
+
+    response = await client.post(
+        LOGOUT, headers={**COOKIE_MODE, **bearer(login.json()["access_token"])}
+    )
+
+    assert response.status_code == 204
+    assert 'fastops_refresh=""' in response.headers["set-cookie"]
+    assert "max-age=0" in response.headers["set-cookie"].lower()
+    assert (await client.post(REFRESH, headers=COOKIE_MODE)).status_code == 401
