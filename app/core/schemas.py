@@ -1,10 +1,20 @@
 """Constrained types and schema bases shared by every module."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, ClassVar, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+    model_validator,
+)
 from sqlmodel import SQLModel
 
 from app.core.pagination import MAX_INT
@@ -22,7 +32,22 @@ Money = Annotated[
     AfterValidator(_quantize),
     PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json"),
 ]
-Count = Annotated[int, Field(ge=0, le=MAX_INT)]
+# JSON bodies are validated in Python mode, where pydantic would also take `0` for false,
+# `true` for 1 or a Unix timestamp for a date: these types refuse what the schema does not allow.
+Count = Annotated[int, Strict(), Field(ge=0, le=MAX_INT)]
+Flag = Annotated[bool, Strict()]
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_day_only(value: object) -> object:
+    if isinstance(value, str) and not _ISO_DAY.match(value):
+        raise ValueError("use a calendar date, YYYY-MM-DD")
+    if not isinstance(value, str | date) or isinstance(value, datetime):
+        raise ValueError("use a calendar date, YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day_only)]
 
 
 def escape_like(text: str) -> str:
@@ -54,8 +79,8 @@ class DateRange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:

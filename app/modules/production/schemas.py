@@ -6,6 +6,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
 )
 from sqlmodel import SQLModel
@@ -26,15 +27,15 @@ BatchNumber = Annotated[
     StringConstraints(min_length=5, max_length=20, pattern=r"^BATCH[A-Z0-9-]*$"),
 ]
 ProductId = Annotated[int, Field(ge=1, le=MAX_INT)]
-Quantity = Annotated[int, Field(gt=0, le=10_000)]
-Temperature = Annotated[float, Field(ge=-50, le=200, allow_inf_nan=False)]
-Humidity = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+Quantity = Annotated[int, Strict(), Field(gt=0, le=10_000)]
+Temperature = Annotated[float, Strict(), Field(ge=-50, le=200, allow_inf_nan=False)]
+Humidity = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
 Notes = Annotated[str, StringConstraints(max_length=2_000)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class BatchBase(SQLModel):
-    product_id: ProductId
+    product_id: Annotated[ProductId, Strict()]
     quantity: Quantity
     temperature: Temperature | None = None
     humidity: Humidity | None = None
@@ -52,7 +53,7 @@ class BatchUpdate(UpdateSchema):
     not_null: ClassVar[frozenset[str]] = frozenset({"batch_number", "product_id", "quantity"})
 
     batch_number: BatchNumber | None = None
-    product_id: ProductId | None = None
+    product_id: Annotated[ProductId, Strict()] | None = None
     quantity: Quantity | None = None
     temperature: Temperature | None = None
     humidity: Humidity | None = None

@@ -6,7 +6,7 @@ from pydantic import BeforeValidator, Field, StringConstraints
 from sqlmodel import SQLModel
 
 from app.core.pagination import ListQuery
-from app.core.schemas import Count, Money, UpdateSchema
+from app.core.schemas import Count, Flag, Money, UpdateSchema
 
 
 def _upper(value: object) -> object:
@@ -33,7 +33,7 @@ class ProductBase(SQLModel):
     category: Category | None = None
     price: Money
     stock: Count = 0
-    is_active: bool = True
+    is_active: Flag = True
 
 
 class ProductCreate(ProductBase):
@@ -50,7 +50,7 @@ class ProductUpdate(UpdateSchema):
     category: Category | None = None
     price: Money | None = None
     stock: Count | None = None
-    is_active: bool | None = None
+    is_active: Flag | None = None
 
 
 class ProductRead(ProductBase):

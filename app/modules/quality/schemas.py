@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, Strict, StringConstraints
 from sqlmodel import SQLModel
 
 from app.core.pagination import MAX_INT, ListQuery
@@ -9,8 +9,8 @@ from app.core.schemas import DateRange, UpdateSchema
 from app.modules.quality.models import InspectionResult
 
 RecordRef = Annotated[int, Field(ge=1, le=MAX_INT)]
-SampleSize = Annotated[int, Field(gt=0, le=MAX_INT)]
-Defects = Annotated[int, Field(ge=0, le=MAX_INT)]
+SampleSize = Annotated[int, Strict(), Field(gt=0, le=MAX_INT)]
+Defects = Annotated[int, Strict(), Field(ge=0, le=MAX_INT)]
 Notes = Annotated[str, StringConstraints(max_length=2_000)]
 # A client chooses only `conditional`; pass and fail follow from the score.
 ChosenResult = Literal[InspectionResult.CONDITIONAL]
@@ -19,8 +19,10 @@ ChosenResult = Literal[InspectionResult.CONDITIONAL]
 class InspectionCreate(SQLModel):
     model_config = {"extra": "forbid"}
 
-    batch_id: RecordRef
-    inspector_id: RecordRef | None = Field(default=None, description="Defaults to the caller")
+    batch_id: Annotated[RecordRef, Strict()]
+    inspector_id: Annotated[RecordRef, Strict()] | None = Field(
+        default=None, description="Defaults to the caller"
+    )
     inspected_at: AwareDatetime | None = Field(default=None, description="Defaults to now")
     sample_size: SampleSize
     defects_found: Defects

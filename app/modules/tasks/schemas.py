@@ -1,26 +1,27 @@
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, Strict, StringConstraints
 from sqlmodel import SQLModel
 
 from app.core.pagination import MAX_INT, ListQuery
-from app.core.schemas import UpdateSchema
+from app.core.schemas import Day, UpdateSchema
 from app.modules.tasks.models import TaskPriority, TaskStatus
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=5_000)]
 RefId = Annotated[int, Field(ge=1, le=MAX_INT)]
+BodyRef = Annotated[RefId, Strict()]
 
 
 class TaskBase(SQLModel):
     title: Title
     description: Description | None = None
     priority: TaskPriority = TaskPriority.MEDIUM
-    due_date: date | None = None
-    assignee_id: RefId
-    customer_id: RefId | None = None
-    product_id: RefId | None = None
+    due_date: Day | None = None
+    assignee_id: BodyRef
+    customer_id: BodyRef | None = None
+    product_id: BodyRef | None = None
 
 
 class TaskCreate(TaskBase):
@@ -36,10 +37,10 @@ class TaskUpdate(UpdateSchema):
     description: Description | None = None
     status: TaskStatus | None = None
     priority: TaskPriority | None = None
-    due_date: date | None = None
-    assignee_id: RefId | None = None
-    customer_id: RefId | None = None
-    product_id: RefId | None = None
+    due_date: Day | None = None
+    assignee_id: BodyRef | None = None
+    customer_id: BodyRef | None = None
+    product_id: BodyRef | None = None
 
 
 class TaskRead(TaskBase):
@@ -63,5 +64,5 @@ class TaskListQuery(ListQuery):
     customer_id: RefId | None = None
     product_id: RefId | None = None
     overdue: bool | None = None
-    due_before: date | None = Field(default=None, description="due_date strictly before this day")
-    due_after: date | None = Field(default=None, description="due_date strictly after this day")
+    due_before: Day | None = Field(default=None, description="due_date strictly before this day")
+    due_after: Day | None = Field(default=None, description="due_date strictly after this day")

@@ -102,6 +102,9 @@ async def test_invalid_values_are_422_with_field_errors(client: AsyncClient) -> 
         {"sku": "ab"},
         {"sku": "has space"},
         {"name": ""},
+        {"is_active": 0},
+        {"stock": True},
+        {"stock": "5"},
     ]
     for case in cases:
         response = await client.post(URL, json=product(**case))
