@@ -28,7 +28,7 @@ GENERAL_TASKS = [
     "Clean up the shared drive",
 ]
 STATUS_WEIGHTS = {
-    TaskStatus.TODO: 30,
+    TaskStatus.TO_DO: 30,
     TaskStatus.IN_PROGRESS: 20,
     TaskStatus.BLOCKED: 8,
     TaskStatus.DONE: 32,

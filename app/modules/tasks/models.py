@@ -8,7 +8,7 @@ from app.core.models import AuditSpec, RecordBase, UTCDateTime
 
 
 class TaskStatus(StrEnum):
-    TODO = "todo"
+    TO_DO = "todo"
     IN_PROGRESS = "in_progress"
     BLOCKED = "blocked"
     DONE = "done"
@@ -27,10 +27,10 @@ OPEN_STATUSES = frozenset(TaskStatus) - CLOSED_STATUSES
 
 # The only moves a PATCH {"status"} may make; done -> todo is the reopen.
 MOVES: dict[TaskStatus, frozenset[TaskStatus]] = {
-    TaskStatus.TODO: frozenset({TaskStatus.IN_PROGRESS, TaskStatus.CANCELLED}),
-    TaskStatus.IN_PROGRESS: frozenset({TaskStatus.BLOCKED, TaskStatus.DONE, TaskStatus.TODO}),
+    TaskStatus.TO_DO: frozenset({TaskStatus.IN_PROGRESS, TaskStatus.CANCELLED}),
+    TaskStatus.IN_PROGRESS: frozenset({TaskStatus.BLOCKED, TaskStatus.DONE, TaskStatus.TO_DO}),
     TaskStatus.BLOCKED: frozenset({TaskStatus.IN_PROGRESS, TaskStatus.CANCELLED}),
-    TaskStatus.DONE: frozenset({TaskStatus.TODO}),
+    TaskStatus.DONE: frozenset({TaskStatus.TO_DO}),
     TaskStatus.CANCELLED: frozenset(),
 }
 
@@ -43,7 +43,7 @@ class Task(RecordBase, table=True):
 
     title: str = Field(max_length=200, index=True)
     description: str | None = Field(default=None, max_length=5_000)
-    status: TaskStatus = Field(default=TaskStatus.TODO, sa_type=String(16), index=True)
+    status: TaskStatus = Field(default=TaskStatus.TO_DO, sa_type=String(16), index=True)
     priority: TaskPriority = Field(default=TaskPriority.MEDIUM, sa_type=String(16), index=True)
     due_date: date | None = Field(default=None, index=True)
     assignee_id: int = Field(foreign_key="users.id", index=True)

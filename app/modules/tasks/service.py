@@ -39,7 +39,7 @@ class TaskService:
     async def create(self, data: TaskCreate, *, created_by: int) -> Task:
         await self._check_references(data.model_dump(exclude_unset=True))
         task = Task.model_validate(
-            data, update={"status": TaskStatus.TODO, "created_by": created_by}
+            data, update={"status": TaskStatus.TO_DO, "created_by": created_by}
         )
         return await self.tasks.add(task)
 
