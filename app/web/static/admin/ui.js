@@ -32,6 +32,8 @@ export function useRoute() {
   useEffect(() => {
     const update = () => setRoute(parseHash());
     window.addEventListener("hashchange", update);
+    // The hash may have changed between the first render and this subscription.
+    update();
     return () => window.removeEventListener("hashchange", update);
   }, []);
   return route;
