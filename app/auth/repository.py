@@ -3,15 +3,14 @@
 from collections.abc import Sequence
 from typing import ClassVar
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 from sqlmodel import col, select
 
 from app.auth.models import Role, User, UserRole
 from app.auth.schemas import RoleListQuery, UserListQuery
-from app.core.repository import BaseRepository
-from app.core.schemas import escape_like
+from app.core.repository import BaseRepository, matches_text
 
 
 class UserRepository(BaseRepository[User]):
@@ -24,13 +23,7 @@ class UserRepository(BaseRepository[User]):
     def conditions(self, query: UserListQuery) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if query.q:
-            pattern = f"%{escape_like(query.q)}%"
-            found.append(
-                or_(
-                    col(User.email).ilike(pattern, escape="\\"),
-                    col(User.full_name).ilike(pattern, escape="\\"),
-                )
-            )
+            found.append(matches_text(query.q, User.email, User.full_name))
         if query.is_active is not None:
             found.append(col(User.is_active).is_(query.is_active))
         if query.is_superuser is not None:
@@ -63,8 +56,7 @@ class RoleRepository(BaseRepository[Role]):
 
     def conditions(self, query: RoleListQuery) -> list[ColumnElement[bool]]:
         if query.q:
-            pattern = f"%{escape_like(query.q)}%"
-            return [col(Role.name).ilike(pattern, escape="\\")]
+            return [matches_text(query.q, Role.name)]
         return []
 
     async def get_many(self, role_ids: Sequence[int]) -> list[Role]:

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.interfaces import ORMOption
 from sqlmodel import SQLModel, col, select
@@ -14,6 +14,16 @@ from app.core.exceptions import NotFound
 from app.core.pagination import ListQuery
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def matches_text(text: str, *columns: Any) -> ColumnElement[bool]:
+    """Case-insensitive substring search over columns; LIKE wildcards in `text` match literally."""
+    pattern = f"%{escape_like(text)}%"
+    return or_(*(col(column).ilike(pattern, escape="\\") for column in columns))
 
 
 class BaseRepository(Generic[ModelT]):

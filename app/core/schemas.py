@@ -50,10 +50,6 @@ def _iso_day_only(value: object) -> object:
 Day = Annotated[date, BeforeValidator(_iso_day_only)]
 
 
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 class UpdateSchema(SQLModel):
     """A partial update: every field optional, unknown fields refused, and an explicit
     null refused for the columns that cannot be empty."""

@@ -1,8 +1,7 @@
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement
 from sqlmodel import col
 
-from app.core.repository import BaseRepository
-from app.core.schemas import escape_like
+from app.core.repository import BaseRepository, matches_text
 from app.modules.customers.models import Customer
 from app.modules.customers.schemas import CustomerListQuery
 
@@ -14,14 +13,7 @@ class CustomerRepository(BaseRepository[Customer]):
     def conditions(self, query: CustomerListQuery) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if query.q:
-            pattern = f"%{escape_like(query.q)}%"
-            found.append(
-                or_(
-                    col(Customer.name).ilike(pattern, escape="\\"),
-                    col(Customer.email).ilike(pattern, escape="\\"),
-                    col(Customer.company).ilike(pattern, escape="\\"),
-                )
-            )
+            found.append(matches_text(query.q, Customer.name, Customer.email, Customer.company))
         if query.status is not None:
             found.append(col(Customer.status) == query.status)
         return found

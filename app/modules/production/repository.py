@@ -1,12 +1,11 @@
 from datetime import datetime
 from typing import NamedTuple, cast
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col
 from sqlmodel.sql.expression import Select
 
-from app.core.repository import BaseRepository
-from app.core.schemas import escape_like
+from app.core.repository import BaseRepository, matches_text
 from app.modules.production.models import Batch, BatchStatus
 from app.modules.production.schemas import BatchListQuery, ProductionStatsQuery
 
@@ -38,13 +37,7 @@ class BatchRepository(BaseRepository[Batch]):
     def conditions(self, query: BatchListQuery) -> list[ColumnElement[bool]]:
         found = created_between(*query.bounds())
         if query.q:
-            pattern = f"%{escape_like(query.q)}%"
-            found.append(
-                or_(
-                    col(Batch.batch_number).ilike(pattern, escape="\\"),
-                    col(Batch.notes).ilike(pattern, escape="\\"),
-                )
-            )
+            found.append(matches_text(query.q, Batch.batch_number, Batch.notes))
         if query.status is not None:
             found.append(col(Batch.status) == query.status)
         if query.product_id is not None:

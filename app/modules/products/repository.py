@@ -1,8 +1,7 @@
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 
-from app.core.repository import BaseRepository
-from app.core.schemas import escape_like
+from app.core.repository import BaseRepository, matches_text
 from app.modules.products.models import Product
 from app.modules.products.schemas import ProductListQuery
 
@@ -14,14 +13,7 @@ class ProductRepository(BaseRepository[Product]):
     def conditions(self, query: ProductListQuery) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if query.q:
-            pattern = f"%{escape_like(query.q)}%"
-            found.append(
-                or_(
-                    col(Product.name).ilike(pattern, escape="\\"),
-                    col(Product.sku).ilike(pattern, escape="\\"),
-                    col(Product.description).ilike(pattern, escape="\\"),
-                )
-            )
+            found.append(matches_text(query.q, Product.name, Product.sku, Product.description))
         if query.category is not None:
             found.append(col(Product.category) == query.category)
         if query.is_active is not None:

@@ -9,8 +9,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
 
-from app.core.repository import BaseRepository
-from app.core.schemas import escape_like
+from app.core.repository import BaseRepository, matches_text
 from app.modules.quality.models import Inspection, InspectionResult
 from app.modules.quality.schemas import InspectionListQuery, QualitySummaryQuery
 
@@ -88,8 +87,7 @@ class InspectionRepository(BaseRepository[Inspection]):
     def conditions(self, query: InspectionListQuery) -> list[ColumnElement[bool]]:
         found = inspected_between(*query.bounds())
         if query.q:
-            pattern = f"%{escape_like(query.q)}%"
-            found.append(col(Inspection.notes).ilike(pattern, escape="\\"))
+            found.append(matches_text(query.q, Inspection.notes))
         if query.batch_id is not None:
             found.append(col(Inspection.batch_id) == query.batch_id)
         if query.result is not None:

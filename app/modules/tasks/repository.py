@@ -2,15 +2,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import ColumnElement, and_, case, func
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.pagination import ListQuery
-from app.core.repository import BaseRepository
-from app.core.schemas import escape_like
+from app.core.repository import BaseRepository, matches_text
 from app.modules.tasks.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -38,13 +37,7 @@ class TaskRepository(BaseRepository[Task]):
     ) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if query.q:
-            pattern = f"%{escape_like(query.q)}%"
-            found.append(
-                or_(
-                    col(Task.title).ilike(pattern, escape="\\"),
-                    col(Task.description).ilike(pattern, escape="\\"),
-                )
-            )
+            found.append(matches_text(query.q, Task.title, Task.description))
         if query.status is not None:
             found.append(col(Task.status) == query.status)
         if query.priority is not None:
