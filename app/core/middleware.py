@@ -172,6 +172,14 @@ class BodyLimitMiddleware:
             return
         request = Request(scope)
         declared = request.headers.get("content-length")
+        if (
+            declared is None
+            and "transfer-encoding" not in request.headers
+            and scope.get("http_version") in ("1.0", "1.1")
+        ):
+            # No length and not chunked: in HTTP/1.x there is no body to watch.
+            await self.app(scope, receive, send)
+            return
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._reject(scope, receive, send, 413)
             return

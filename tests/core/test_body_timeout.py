@@ -15,7 +15,8 @@ SCOPE: Scope = {
     "path": "/api/v1/things",
     "raw_path": b"/api/v1/things",
     "query_string": b"",
-    "headers": [(b"content-type", b"application/json")],
+    # A streamed (chunked) body: without a length or chunking HTTP/1.1 carries no body at all.
+    "headers": [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")],
     "client": ("127.0.0.1", 1234),
     "server": ("testserver", 80),
     "scheme": "http",
