@@ -350,11 +350,18 @@ def test_every_screen_loads_cleanly_and_passes_axe(page: Page) -> None:
 
 def test_keyboard_users_can_skip_to_content_and_see_focus(page: Page) -> None:
     sign_in(page)
-    page.evaluate("document.activeElement.blur()")
+    expect(page.locator(".loading")).to_have_count(0)
+    # A new screen focuses <main>, and blur() keeps Chromium's sequential-focus starting point
+    # there; focusing <body> puts it at the top of the page, where a keyboard user begins.
+    page.locator("body").evaluate(
+        "b => { b.tabIndex = -1; b.focus(); b.removeAttribute('tabindex'); }"
+    )
     page.keyboard.press("Tab")
 
     focused = page.evaluate("document.activeElement.textContent")
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
-
     assert focused == "Skip to content"
     assert outline != "none"
+
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
