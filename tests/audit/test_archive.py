@@ -3,17 +3,27 @@
 import asyncio
 import gzip
 import json
-from collections.abc import AsyncIterator
-from datetime import timedelta
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, insert, select
+from pydantic import BaseModel
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.audit import archive as archive_module
-from app.audit.archive import ArchiveError, ArchiveOptions, Archiver, archive_lock, verify_path
+from app.audit.archive import (
+    ArchiveError,
+    ArchiveOptions,
+    Archiver,
+    RowShape,
+    archive_lock,
+    delete_ids,
+    verify_path,
+)
+from app.audit.schemas import AccessRead, ChangeRead
 from app.core.audit_models import AUDIT_ACCESS, AUDIT_CHANGES
 from app.core.config import get_settings
 from app.core.database import create_engine
@@ -124,6 +134,123 @@ async def test_a_run_moves_old_rows_into_verified_files_and_a_second_moves_nothi
     with gzip.open(tmp_path / "audit_changes-1-4.jsonl.gz", "rt") as lines:
         row = json.loads(next(lines))
     assert set(row) >= {"id", "occurred_at", "action", "entity", "changes", "event", "reason"}
+
+
+CHANGE = {
+    "id": 7,
+    "occurred_at": datetime(2026, 1, 2, 3, 4, 5, 120, tzinfo=UTC),
+    "action": "update",
+    "entity": "products",
+    "entity_id": 42,
+    "actor_id": None,
+    "actor": "zoë@example.com",
+    "request_id": "r-1",
+    "client_ip": None,
+    "event": None,
+    "reason": 'price list\n2027 \u2028 "quoted"',
+    "changes": {"price": {"old": "19.90", "new": "21.00"}, "tags": {"old": [], "new": [1.5]}},
+}
+ACCESS = {
+    "id": 8,
+    "occurred_at": datetime(2026, 1, 2, tzinfo=UTC),
+    "request_id": "r-2",
+    "method": "GET",
+    "route": None,
+    "path": "/api/v1/products",
+    "status_code": 200,
+    "duration_ms": 2,
+    "user_id": 3,
+    "client_ip": "10.0.0.1",
+    "user_agent": None,
+}
+
+
+@pytest.mark.parametrize(
+    ("shape", "row"),
+    [
+        (ChangeRead, CHANGE),
+        (ChangeRead, {**CHANGE, "changes": {"ratio": {"old": float("nan"), "new": 1e400}}}),
+        (AccessRead, ACCESS),
+        (AccessRead, {**ACCESS, "duration_ms": float("inf")}),
+    ],
+)
+def test_an_archive_line_is_the_api_row_shape_byte_for_byte(
+    shape: type[BaseModel], row: dict[str, Any]
+) -> None:
+    rows_shape = RowShape.of(shape)
+    expected = json.dumps(shape.model_validate(row).model_dump(mode="json"), sort_keys=True)
+
+    line = rows_shape.line(tuple(row[column] for column in rows_shape.columns))
+
+    assert line == expected
+
+
+def flip_a_byte(path: Path) -> None:
+    content = bytearray(path.read_bytes())
+    content[len(content) // 2] ^= 0xFF
+    path.write_bytes(bytes(content))
+
+
+def drop_a_row(path: Path) -> None:
+    manifest = json.loads(path.read_text())
+    manifest["row_count"] -= 1
+    path.write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    ("tampered", "alter"),
+    [
+        ("audit_changes-1-4.jsonl.gz", flip_a_byte),
+        ("audit_changes-1-4.jsonl.gz.manifest.json", drop_a_row),
+    ],
+)
+async def test_a_file_altered_before_it_is_read_back_stops_the_run_before_any_delete(
+    engine: AsyncEngine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tampered: str,
+    alter: Callable[[Path], None],
+) -> None:
+    await seed(engine, old=4, new=0)
+    real_fsync_dir = archive_module._fsync_dir
+
+    def fsync_then_alter(directory: Path) -> None:
+        real_fsync_dir(directory)
+        alter(directory / tampered)
+
+    monkeypatch.setattr(archive_module, "_fsync_dir", fsync_then_alter)
+
+    with pytest.raises(ArchiveError, match="re-reading the archive failed"):
+        await Archiver(engine, options(tmp_path)).run()
+
+    assert await ids_in_db(engine, AUDIT_CHANGES) == [1, 2, 3, 4]
+
+
+async def test_delete_ids_deletes_exactly_the_ids_given_and_counts_those_found(
+    engine: AsyncEngine,
+) -> None:
+    await seed(engine, old=10, new=0)
+
+    deleted = await delete_ids(engine, AUDIT_CHANGES, [2, 5, 9, 99])
+
+    assert deleted == 3
+    assert await ids_in_db(engine, AUDIT_CHANGES) == [1, 3, 4, 6, 7, 8, 10]
+
+
+async def test_a_table_without_statistics_is_analysed_before_it_is_archived(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL plans from statistics that a run may have to gather")
+    await seed(engine, old=3, new=1)
+    stats = text("SELECT count(*) FROM pg_stats WHERE tablename = 'audit_changes'")
+    async with engine.connect() as conn:
+        assert (await conn.execute(stats)).scalar_one() == 0
+
+    await Archiver(engine, options(tmp_path)).run()
+
+    async with engine.connect() as conn:
+        assert (await conn.execute(stats)).scalar_one() > 0
 
 
 async def test_zero_days_archives_everything_committed_before_the_run(
