@@ -13,12 +13,16 @@ from app.core import metrics
 from app.core.access_log import AccessLogWriter
 from app.core.audit import on_permission_denied
 from app.core.config import Settings, get_settings
-from app.core.database import create_engine, create_session_factory
+from app.core.database import (
+    create_engine,
+    create_read_session_factory,
+    create_session_factory,
+)
 from app.core.handlers import install_handlers
 from app.core.logging import configure_logging, get_logger
 from app.core.middleware import AccessSink, BodyLimitMiddleware, RequestContextMiddleware
 from app.core.ratelimit import ApiRateLimiter, RateLimitMiddleware
-from app.routers import api_routers
+from app.routers import include_api
 from app.web.health import router as health_router
 from app.web.install import install_web
 
@@ -53,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = create_engine(settings)
     app.state.session_factory = create_session_factory(app.state.engine)
+    app.state.read_session_factory = create_read_session_factory(app.state.engine)
     install_auth(app)
     sinks: list[AccessSink] = [metrics.access_sink(app.state)]
     app.state.access_log = AccessLogWriter(
@@ -67,8 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     app.include_router(health_router)
     app.include_router(metrics.router)
-    for router in api_routers():
-        app.include_router(router)
+    include_api(app)
     install_web(app)
 
     # Added innermost first: the request context wraps everything, so even a 413 or a
@@ -97,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Server-Timing",
             ],
         )
-    app.state.rate_limiter = ApiRateLimiter(settings)
+    app.state.rate_limiter = ApiRateLimiter(settings, app.state.token_codec)
     app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     app.add_middleware(RequestContextMiddleware, settings=settings, sinks=sinks)

@@ -1,6 +1,6 @@
 """Every API router, in one list: registering a module is one line here."""
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, FastAPI
 
 from app.audit.history import history_router
 from app.audit.router import router as audit_router
@@ -18,10 +18,11 @@ from app.modules.quality.router import router as quality_router
 from app.modules.tasks.router import router as tasks_router
 
 
-def api_routers() -> list[APIRouter]:
+def include_api(app: FastAPI) -> None:
+    """Every router straight on the app: one more level of routers would match every request's
+    path against every route once more."""
     json_only = [Depends(require_json_body), Depends(oauth2_scheme)]
-    wrapped = APIRouter(dependencies=json_only)
-    for router in (
+    routers: tuple[APIRouter, ...] = (
         auth_router,
         users_router,
         history_router("/users", "users", "users"),
@@ -39,7 +40,8 @@ def api_routers() -> list[APIRouter]:
         quality_router,
         history_router("/quality/inspections", "inspections", "quality"),
         audit_router,
-    ):
-        wrapped.include_router(router)
-    # The login form is not JSON: it stays outside the JSON-only wrapper.
-    return [wrapped, login_router]
+    )
+    for router in routers:
+        app.include_router(router, dependencies=json_only)
+    # The login form is not JSON: it goes without the JSON-only dependency.
+    app.include_router(login_router)

@@ -12,7 +12,7 @@ registry.declare("audit", {"read": "Read the audit trail: changes, security even
 router = APIRouter(prefix=f"{API_PREFIX}/audit", tags=["audit"])
 
 
-def audit_service(request: Request, session: DbSession) -> AuditService:
+async def audit_service(request: Request, session: DbSession) -> AuditService:
     return AuditService(session, request.app.state.session_factory)
 
 

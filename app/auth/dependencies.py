@@ -13,14 +13,14 @@ from app.core.routing import API_PREFIX
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=f"{API_PREFIX}/auth/login", auto_error=False)
 
 
-def auth_service(request: Request) -> AuthService:
+async def auth_service(request: Request) -> AuthService:
     state = request.app.state
     return AuthService(
         state.session_factory, state.settings, state.token_codec, state.login_throttle
     )
 
 
-def client_info(request: Request) -> ClientInfo:
+async def client_info(request: Request) -> ClientInfo:
     address = getattr(request.state, "client_ip", None) or (
         request.client.host if request.client else "unknown"
     )

@@ -26,7 +26,7 @@ router = APIRouter(prefix=f"{API_PREFIX}/roles", tags=["roles"])
 permissions_router = APIRouter(prefix=f"{API_PREFIX}/permissions", tags=["roles"])
 
 
-def role_service(session: DbSession) -> RoleService:
+async def role_service(session: DbSession) -> RoleService:
     return RoleService(session)
 
 

@@ -26,7 +26,7 @@ declare_crud("users", "users")
 router = APIRouter(prefix=f"{API_PREFIX}/users", tags=["users"])
 
 
-def user_service(session: DbSession) -> UserService:
+async def user_service(session: DbSession) -> UserService:
     return UserService(session)
 
 

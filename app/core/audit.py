@@ -41,7 +41,7 @@ from starlette.requests import Request
 from app.core.audit_models import AUDIT_CHANGES, REASON_MAX
 from app.core.logging import actor_var, change_reason_var, client_ip_var, request_id_var
 from app.core.models import AuditSpec, utc_now
-from app.core.permissions import Principal
+from app.core.principal import Principal
 
 SECRET = "***"
 # Bookkeeping columns: every UPDATE changes them, so they would only drown the real change.

@@ -107,6 +107,13 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+def create_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for read-only requests: bound to the engine with READ_ONLY set, so SQLite
+    begins them deferred. Built once: an option engine per request cost a measurable slice
+    of every GET."""
+    return create_session_factory(engine.execution_options(**{READ_ONLY: True}))
+
+
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
@@ -140,14 +147,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
     Used with `scope="function"` so the commit happens before the response is sent.
     """
-    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
-    options: dict[str, Any] = {}
-    if request.method in SAFE_METHODS:
-        # Bound, not connected: taking a pool connection here, before the other dependencies
-        # (the authenticator's own short transaction) have run, made each request hold two
-        # connections at once, and a full pool then waited on itself until pool_timeout.
-        options["bind"] = factory.kw["bind"].execution_options(**{READ_ONLY: True})
-    async with factory(**options) as session:
+    state = request.app.state
+    factory: async_sessionmaker[AsyncSession] = (
+        state.read_session_factory if request.method in SAFE_METHODS else state.session_factory
+    )
+    async with factory() as session:
         try:
             yield session
             await session.commit()

@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.database import DbSession
 from app.core.exceptions import PermissionDenied
 from app.core.logging import Actor, actor_var
+from app.core.principal import Principal as Principal  # re-exported: the public home
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,23 +30,9 @@ class Permission:
         return f"{self.module}:{self.action}"
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    user_id: int
-    email: str
-    is_superuser: bool
-    permissions: frozenset[str]
-    session_id: str | None = None
-
-    def can(self, module: str, action: str) -> bool:
-        if self.is_superuser:
-            return True
-        if f"{module}:{action}" in self.permissions:
-            return True
-        return action == "read" and any(p.startswith(f"{module}:") for p in self.permissions)
-
-
-Authenticator = Callable[[Request], Awaitable[Principal]]
+# Reads the principal in the request's own session: one connection and one transaction
+# serve both the authentication and the route.
+Authenticator = Callable[[Request, AsyncSession], Awaitable[Principal]]
 DenialHook = Callable[[Request, Principal, str], Awaitable[None]]
 
 
@@ -94,13 +83,13 @@ def declare_crud(module: str, label: str, extra: dict[str, str] | None = None) -
     )
 
 
-async def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request, session: DbSession) -> Principal:
     """The authenticated caller (401 without a valid token), cached for the request."""
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
     authenticator: Authenticator = request.app.state.authenticator
-    principal = await authenticator(request)
+    principal = await authenticator(request, session)
     request.state.principal = principal
     request.state.user_id = principal.user_id
     actor_var.set(Actor(principal.user_id, principal.email))

@@ -48,9 +48,11 @@ class Decision:
 
 
 class ApiRateLimiter:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, tokens: TokenCodec) -> None:
         self.settings = settings
-        self.tokens = TokenCodec(settings)
+        # The app's codec, so that a token verified here is not verified again by the
+        # authenticator.
+        self.tokens = tokens
         self.pool: ConnectionPool | None = None
         self.storage: Storage
         if settings.redis_url:
@@ -78,6 +80,7 @@ class ApiRateLimiter:
     def subject(self, authorization: str | None) -> str | None:
         """The `sub` of a valid access token, or None (absent, forged, expired, refresh)."""
         scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip()
         if scheme.lower() != "bearer" or not token:
             return None
         try:

@@ -2,6 +2,8 @@
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.routing import API_PREFIX
+
 STRICT_CSP = "; ".join(
     (
         "default-src 'self'",
@@ -27,7 +29,8 @@ class ContentSecurityPolicyMiddleware:
         self.policy = policy.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(API_PREFIX):
+            # The API answers JSON, problem+json or CSV, never HTML: no need to inspect them.
             await self.app(scope, receive, send)
             return
 

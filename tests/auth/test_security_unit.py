@@ -1,5 +1,9 @@
 """Unit tests of app.core.security and the authenticator's cost."""
 
+import asyncio
+import os
+import sys
+import threading
 from datetime import timedelta
 
 import pytest
@@ -15,9 +19,11 @@ from app.core.database import run_in_own_transaction
 from app.core.exceptions import NotAuthenticated, ValidationFailed
 from app.core.models import utc_now
 from app.core.security import (
+    HASHING_NICENESS,
     TokenCodec,
     hash_cost,
     hash_password,
+    off_the_loop,
     password_fits,
     token_digest,
     verify_password,
@@ -43,6 +49,42 @@ async def test_hashing_a_password_over_72_bytes_is_refused() -> None:
     assert not password_fits("é" * 37)
     with pytest.raises(ValueError, match="72 bytes"):
         await hash_password("é" * 37, 4)
+
+
+def _where_and_how_nice() -> tuple[str, int]:
+    thread = threading.get_native_id()
+    return threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, thread)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priority is a Linux feature")
+async def test_password_work_runs_in_niced_threads_not_on_the_loop() -> None:
+    loop_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    name, priority = await off_the_loop(_where_and_how_nice)
+
+    assert name.startswith("bcrypt")
+    assert priority == min(19, loop_priority + HASHING_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == loop_priority
+
+
+async def test_the_loop_keeps_serving_while_passwords_are_checked() -> None:
+    hashed = await hash_password("s3cret-enough", 10)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.001)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    results = await asyncio.gather(
+        *(verify_password("s3cret-enough", hashed, 10) for _ in range(4))
+    )
+    ticker.cancel()
+
+    assert results == [True] * 4
+    assert ticks > 10
 
 
 def test_token_digest_is_sha256_hex() -> None:

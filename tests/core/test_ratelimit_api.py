@@ -122,7 +122,7 @@ async def test_an_unreachable_store_lets_requests_through(
     settings = get_settings()
     application = create_app()
     broken = Settings(**{**settings.model_dump(), "redis_url": f"redis://127.0.0.1:{port}/0"})
-    limiter = ApiRateLimiter(broken)
+    limiter = ApiRateLimiter(broken, application.state.token_codec)
     decision_error: Exception | None = None
     try:
         await limiter.check(None, "1.2.3.4")

@@ -27,7 +27,7 @@ declare_crud("customers", "customers")
 router = APIRouter(prefix=f"{API_PREFIX}/customers", tags=["customers"])
 
 
-def customer_service(session: DbSession) -> CustomerService:
+async def customer_service(session: DbSession) -> CustomerService:
     return CustomerService(session)
 
 

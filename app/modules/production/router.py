@@ -32,7 +32,7 @@ declare_crud("production", "production batches")
 router = APIRouter(prefix=f"{API_PREFIX}/production", tags=["production"])
 
 
-def batch_service(session: DbSession) -> BatchService:
+async def batch_service(session: DbSession) -> BatchService:
     return BatchService(session)
 
 

@@ -27,7 +27,8 @@ declare_crud("products", "products")
 router = APIRouter(prefix=f"{API_PREFIX}/products", tags=["products"])
 
 
-def product_service(session: DbSession) -> ProductService:
+# async on purpose: a plain `def` dependency runs in the thread pool, a thread hop per request.
+async def product_service(session: DbSession) -> ProductService:
     return ProductService(session)
 
 

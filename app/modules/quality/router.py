@@ -31,7 +31,7 @@ declare_crud("quality", "quality inspections")
 router = APIRouter(prefix=f"{API_PREFIX}/quality", tags=["quality"])
 
 
-def inspection_service(session: DbSession) -> InspectionService:
+async def inspection_service(session: DbSession) -> InspectionService:
     return InspectionService(session)
 
 

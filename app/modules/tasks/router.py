@@ -22,7 +22,7 @@ declare_crud("tasks", "tasks")
 router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"])
 
 
-def task_service(session: DbSession) -> TaskService:
+async def task_service(session: DbSession) -> TaskService:
     return TaskService(session)
 
 
