@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.config import get_settings
 from app.core.pagination import MAX_INT
+from app.core.schemas import InstantFilter
 
 T = TypeVar("T")
 Action = Literal["create", "update", "delete", "security"]
@@ -104,8 +105,8 @@ class KeysetQuery(BaseModel):
 
 
 class TimeRangeQuery(KeysetQuery):
-    since: datetime | None = None
-    until: datetime | None = None
+    since: InstantFilter | None = None
+    until: InstantFilter | None = None
 
     @field_validator("since", "until")
     @classmethod

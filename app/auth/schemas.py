@@ -6,12 +6,12 @@ No schema here carries a password hash or a stored token; passwords are write-on
 from datetime import datetime
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, StringConstraints
 from sqlmodel import SQLModel
 
 from app.auth.models import LoginSession
 from app.core.pagination import MAX_INT, ListQuery
-from app.core.schemas import UpdateSchema
+from app.core.schemas import NOT_BLANK, SPACE, Integral, QueryFlag, UpdateSchema
 from app.core.security import MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH
 
 
@@ -29,7 +29,7 @@ Email = Annotated[
         to_lower=True,
         min_length=3,
         max_length=320,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern=f"^[^@{SPACE}]+@[^@{SPACE}]+\\.[^@{SPACE}]+$",
     ),
 ]
 Password = Annotated[
@@ -38,15 +38,15 @@ Password = Annotated[
     AfterValidator(_fits_bcrypt),
 ]
 # No silent trimming: what the schema refuses, the server refuses too (and the reverse).
-FullName = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
+FullName = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NOT_BLANK)]
 RoleName = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][\w .-]*$"),
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_ .-]*$"),
 ]
 PermissionName = Annotated[
     str, StringConstraints(min_length=3, max_length=100, pattern=r"^[a-z0-9_]+:[a-z0-9_]+$")
 ]
-RecordRef = Annotated[StrictInt, Field(ge=1, le=MAX_INT)]
+RecordRef = Annotated[int, Field(ge=1, le=MAX_INT), Integral]
 RoleIds = Annotated[list[RecordRef], Field(max_length=100)]
 Permissions = Annotated[list[PermissionName], Field(max_length=500)]
 
@@ -100,8 +100,8 @@ class UserListQuery(ListQuery):
         {"email", "full_name", "created_at", "updated_at"}
     )
 
-    is_active: bool | None = None
-    is_superuser: bool | None = None
+    is_active: QueryFlag | None = None
+    is_superuser: QueryFlag | None = None
     role_id: Annotated[int, Field(ge=1, le=MAX_INT)] | None = None
 
 

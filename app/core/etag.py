@@ -8,11 +8,16 @@ import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Response
+from pydantic import WithJsonSchema
 
 from app.core.config import get_settings
 from app.core.exceptions import PreconditionFailed, PreconditionRequired
 
-_TAG = re.compile(r'^\s*(?:W/)?"(\d{1,10})"\s*$')
+# `*`, or the ETag this API handed out (a weak one is read as the same version). The pattern is
+# part of the documented header, so a malformed value is a 422 found with the path's and the
+# body's own errors, not a 412 answered before them.
+IF_MATCH_PATTERN = r'^[ \t]*(?:\*|(?:W/)?"([0-9]{1,10})")[ \t]*$'
+_TAG = re.compile(IF_MATCH_PATTERN)
 
 
 def etag_for(version: int) -> str:
@@ -23,21 +28,27 @@ def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag_for(version)
 
 
-def parse_if_match(
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=200)] = None,
+async def parse_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", pattern=IF_MATCH_PATTERN),
+        # A header is text or absent, never null: `str | None` alone would document a null
+        # branch, which a client can only send as the text "null", refused by the pattern.
+        WithJsonSchema({"type": "string", "pattern": IF_MATCH_PATTERN}),
+    ] = None,
 ) -> int | None:
-    """The version the client last saw, or None when it sent no precondition."""
-    if if_match is None or if_match.strip() == "*":
-        if if_match is None and get_settings().require_if_match:
+    """The version the client last saw, or None when it sent no precondition (or `*`)."""
+    if if_match is None:
+        if get_settings().require_if_match:
             raise PreconditionRequired(
                 "Send If-Match with the ETag of the record you read, so that a colleague's "
                 "edit is never overwritten silently."
             )
         return None
-    match = _TAG.match(if_match)
-    if match is None:
+    match = _TAG.fullmatch(if_match)
+    if match is None:  # refused by the header's pattern already; never read as "no precondition"
         raise PreconditionFailed(f"If-Match {if_match!r} matches no version of this record.")
-    return int(match.group(1))
+    return int(match.group(1)) if match.group(1) else None
 
 
 IfMatch = Annotated[int | None, Depends(parse_if_match)]

@@ -24,7 +24,7 @@ class ListQuery(BaseModel):
 
     page: int = Field(default=1, ge=1, le=MAX_INT)
     size: int = Field(default_factory=lambda: get_settings().page_size_default, ge=1)
-    sort: str | None = Field(default=None, max_length=200, examples=["-created_at,name"])
+    sort: str | None = Field(default=None, max_length=200, examples=["-created_at,id"])
     q: str | None = Field(default=None, min_length=1, max_length=200)
     format: Literal["json", "csv"] | None = None
 

@@ -1,23 +1,25 @@
 """Schemathesis against a real server, from the app's own OpenAPI document: every operation,
 as an admin and as a read-only viewer. Zero 5xx, every answer conforms to the documented
-status codes, content types and schemas; and the negative cases should change no row (an
-expected failure for now: see its reason).
+status codes, content types and schemas; and every request the document declares invalid is
+refused and changes no row.
 
 Bounded: each run has a time budget (FUZZ_SECONDS, default 40) and a cap on examples.
 """
 
 import asyncio
+import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
-from sqlmodel import SQLModel
 
+from app.core.audit_models import AUDIT_CHANGES
 from app.core.permissions import registry
 from tests.ops.servers import Server, running
 from tests.users import MakeUser
@@ -28,21 +30,60 @@ BUDGET = os.environ.get("FUZZ_SECONDS", "40")
 # Operations that would end the fuzzer's own session or lock its account: fuzzing them with
 # the run's token measures nothing but a 401 storm afterwards. They have their own tests.
 EXCLUDED_PATHS = "^/api/v1/auth/(logout|change-password|sessions/)"
-# Tables whose rows are the record of the run itself (access log, security events).
-LOG_TABLES = frozenset({"audit_access", "audit_changes"})
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-async def row_counts(database_url: str) -> dict[str, int]:
+@dataclass(frozen=True)
+class Sent:
+    method: str
+    uri: str
+    body: object
+    status: int
+    request_id: str | None
+
+
+def negative_requests(events: Path) -> list[Sent]:
+    """What schemathesis sent as invalid for the document, read from its NDJSON event log.
+
+    `--mode negative` sends valid requests too, and they may create rows: the document's own
+    examples, and draws whose mutation left them valid. Schemathesis marks those `positive`
+    (`ValueContainer.mode` in schemathesis.specs.openapi._hypothesis), so they are left out.
+    """
+    sent: list[Sent] = []
+    for line in events.read_text().splitlines():
+        scenario = json.loads(line).get("ScenarioFinished")
+        if scenario is None:
+            continue
+        recorder = scenario["recorder"]
+        for case_id, interaction in recorder.get("interactions", {}).items():
+            case = recorder["cases"][case_id]["value"]
+            mode = (case.get("meta") or {}).get("generation", {}).get("mode")
+            response = interaction.get("response")
+            if mode != "negative" or response is None:
+                continue
+            headers = {name.lower(): values for name, values in response["headers"].items()}
+            sent.append(
+                Sent(
+                    method=case["method"],
+                    uri=interaction["request"]["uri"],
+                    body=case.get("body"),
+                    status=response["status_code"],
+                    request_id=next(iter(headers.get("x-request-id", [])), None),
+                )
+            )
+    return sent
+
+
+async def changing_request_ids(database_url: str) -> set[str]:
+    """The requests that changed a record: each committed change has its audit row."""
     engine = create_async_engine(database_url, poolclass=NullPool)
-    counts: dict[str, int] = {}
     async with engine.connect() as conn:
-        for name, table in SQLModel.metadata.tables.items():
-            if name not in LOG_TABLES:
-                counts[name] = (
-                    await conn.execute(select(func.count()).select_from(table))
-                ).scalar_one()
+        rows = await conn.execute(
+            select(AUDIT_CHANGES.c.request_id).where(AUDIT_CHANGES.c.event.is_(None))
+        )
+        ids = {request_id for (request_id,) in rows if request_id}
     await engine.dispose()
-    return counts
+    return ids
 
 
 CHECKS = (
@@ -77,9 +118,11 @@ async def schemathesis(
         "--seed",
         "20261124",
         "--report",
-        "junit",
+        "junit,ndjson",
         "--report-junit-path",
         str(report),
+        "--report-ndjson-path",
+        str(report.with_suffix(".ndjson")),
         *args,
     ]
     # Not subprocess.run: this process's event loop must keep running (the in-process app's
@@ -124,28 +167,27 @@ async def test_openapi_fuzzing_finds_no_5xx_and_no_nonconformance(
     assert code == 0, log
 
 
-@pytest.mark.xfail(
-    reason="Known gap: schemathesis' negative runs (examples and coverage phases) still get 201s "
-    "for some create operations (tasks, users, products, customers); lax booleans, integers and "
-    "dates are refused now, the remaining cases are not yet identified.",
-    strict=False,
-)
 async def test_negative_fuzzing_cases_change_no_rows(
     app: FastAPI, make_user: MakeUser, database_url: str, tmp_path: Path
 ) -> None:
     token = await _signed_in(app, make_user, "admin")
+    report = tmp_path / "negative.xml"
     with running(tmp_path, SERVER_ENV) as server:
-        before = await row_counts(database_url)
         code, log = await schemathesis(
             server,
             token,
-            tmp_path / "negative.xml",
+            report,
             "--mode",
             "negative",
             "--phases",
             "examples,coverage,fuzzing",
+            checks=f"{CHECKS},negative_data_rejection",
         )
-        after = await row_counts(database_url)
+    changed = await changing_request_ids(database_url)
 
     assert code == 0, log
-    assert after == before
+    negative = negative_requests(report.with_suffix(".ndjson"))
+    assert negative, "schemathesis sent no invalid request"
+    accepted = [s for s in negative if s.method in UNSAFE_METHODS and s.status < 400]
+    assert not accepted, accepted
+    assert not [s for s in negative if s.request_id in changed]

@@ -3,7 +3,6 @@ from typing import Annotated, ClassVar
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -12,30 +11,35 @@ from pydantic import (
 from sqlmodel import SQLModel
 
 from app.core.pagination import MAX_INT, ListQuery
-from app.core.schemas import DateRange, UpdateSchema
+from app.core.schemas import (
+    NOT_BLANK,
+    DateRange,
+    Integral,
+    Trimmed,
+    UpdateSchema,
+    UpperCode,
+    padded,
+)
 from app.modules.production.models import BatchStatus
 
-
-def _upper(value: object) -> object:
-    return value.strip().upper() if isinstance(value, str) else value
-
-
-# Upper-cased first, then validated: "batch-7" is accepted as "BATCH-7".
+# " batch-7 " is accepted as "BATCH-7".
 BatchNumber = Annotated[
     str,
-    BeforeValidator(_upper),
-    StringConstraints(min_length=5, max_length=20, pattern=r"^BATCH[A-Z0-9-]*$"),
+    StringConstraints(
+        min_length=5, max_length=20, pattern=padded("[Bb][Aa][Tt][Cc][Hh][A-Za-z0-9-]*")
+    ),
+    UpperCode,
 ]
 ProductId = Annotated[int, Field(ge=1, le=MAX_INT)]
-Quantity = Annotated[int, Strict(), Field(gt=0, le=10_000)]
+Quantity = Annotated[int, Field(gt=0, le=10_000), Integral]
 Temperature = Annotated[float, Strict(), Field(ge=-50, le=200, allow_inf_nan=False)]
 Humidity = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
 Notes = Annotated[str, StringConstraints(max_length=2_000)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=NOT_BLANK), Trimmed]
 
 
 class BatchBase(SQLModel):
-    product_id: Annotated[ProductId, Strict()]
+    product_id: Annotated[ProductId, Integral]
     quantity: Quantity
     temperature: Temperature | None = None
     humidity: Humidity | None = None
@@ -53,7 +57,7 @@ class BatchUpdate(UpdateSchema):
     not_null: ClassVar[frozenset[str]] = frozenset({"batch_number", "product_id", "quantity"})
 
     batch_number: BatchNumber | None = None
-    product_id: Annotated[ProductId, Strict()] | None = None
+    product_id: Annotated[ProductId, Integral] | None = None
     quantity: Quantity | None = None
     temperature: Temperature | None = None
     humidity: Humidity | None = None

@@ -1,29 +1,32 @@
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, ClassVar
 
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import Field, StringConstraints
 from sqlmodel import SQLModel
 
 from app.core.pagination import ListQuery
-from app.core.schemas import Count, Flag, Money, UpdateSchema
-
-
-def _upper(value: object) -> object:
-    return value.strip().upper() if isinstance(value, str) else value
-
+from app.core.schemas import (
+    NOT_BLANK,
+    Amount,
+    Count,
+    Flag,
+    Money,
+    QueryFlag,
+    Trimmed,
+    UpdateSchema,
+    UpperCode,
+    padded,
+)
 
 Sku = Annotated[
     str,
-    BeforeValidator(_upper),
-    StringConstraints(
-        min_length=3,
-        max_length=64,
-        pattern=r"^[A-Z0-9][A-Z0-9._-]*$",
-    ),
+    StringConstraints(min_length=3, max_length=64, pattern=padded("[A-Za-z0-9][A-Za-z0-9._-]{2,}")),
+    UpperCode,
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed]
+Category = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK), Trimmed
+]
 Description = Annotated[str, StringConstraints(max_length=5_000)]
 
 
@@ -68,6 +71,6 @@ class ProductListQuery(ListQuery):
     )
 
     category: Category | None = None
-    is_active: bool | None = None
-    min_price: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
-    max_price: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    is_active: QueryFlag | None = None
+    min_price: Amount | None = None
+    max_price: Amount | None = None

@@ -1,16 +1,17 @@
 from datetime import date, datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, Strict, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import SQLModel
 
 from app.core.pagination import MAX_INT, ListQuery
-from app.core.schemas import DateRange, UpdateSchema
+from app.core.schemas import DateRange, Instant, Integral, UpdateSchema
 from app.modules.quality.models import InspectionResult
 
 RecordRef = Annotated[int, Field(ge=1, le=MAX_INT)]
-SampleSize = Annotated[int, Strict(), Field(gt=0, le=MAX_INT)]
-Defects = Annotated[int, Strict(), Field(ge=0, le=MAX_INT)]
+BodyRef = Annotated[RecordRef, Integral]
+SampleSize = Annotated[int, Field(gt=0, le=MAX_INT), Integral]
+Defects = Annotated[int, Field(ge=0, le=MAX_INT), Integral]
 Notes = Annotated[str, StringConstraints(max_length=2_000)]
 # A client chooses only `conditional`; pass and fail follow from the score.
 ChosenResult = Literal[InspectionResult.CONDITIONAL]
@@ -19,11 +20,9 @@ ChosenResult = Literal[InspectionResult.CONDITIONAL]
 class InspectionCreate(SQLModel):
     model_config = {"extra": "forbid"}
 
-    batch_id: Annotated[RecordRef, Strict()]
-    inspector_id: Annotated[RecordRef, Strict()] | None = Field(
-        default=None, description="Defaults to the caller"
-    )
-    inspected_at: AwareDatetime | None = Field(default=None, description="Defaults to now")
+    batch_id: BodyRef
+    inspector_id: BodyRef | None = Field(default=None, description="Defaults to the caller")
+    inspected_at: Instant | None = Field(default=None, description="Defaults to now")
     sample_size: SampleSize
     defects_found: Defects
     result: ChosenResult | None = Field(
@@ -39,8 +38,8 @@ class InspectionUpdate(UpdateSchema):
         {"inspector_id", "inspected_at", "sample_size", "defects_found"}
     )
 
-    inspector_id: RecordRef | None = None
-    inspected_at: AwareDatetime | None = None
+    inspector_id: BodyRef | None = None
+    inspected_at: Instant | None = None
     sample_size: SampleSize | None = None
     defects_found: Defects | None = None
     result: ChosenResult | None = None

@@ -1,17 +1,17 @@
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, Strict, StringConstraints
+from pydantic import Field, StringConstraints
 from sqlmodel import SQLModel
 
 from app.core.pagination import MAX_INT, ListQuery
-from app.core.schemas import Day, UpdateSchema
+from app.core.schemas import NOT_BLANK, Day, Integral, QueryFlag, Trimmed, UpdateSchema
 from app.modules.tasks.models import TaskPriority, TaskStatus
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed]
 Description = Annotated[str, StringConstraints(max_length=5_000)]
 RefId = Annotated[int, Field(ge=1, le=MAX_INT)]
-BodyRef = Annotated[RefId, Strict()]
+BodyRef = Annotated[RefId, Integral]
 
 
 class TaskBase(SQLModel):
@@ -63,6 +63,6 @@ class TaskListQuery(ListQuery):
     assignee_id: RefId | Literal["me"] | None = None
     customer_id: RefId | None = None
     product_id: RefId | None = None
-    overdue: bool | None = None
+    overdue: QueryFlag | None = None
     due_before: Day | None = Field(default=None, description="due_date strictly before this day")
     due_after: Day | None = Field(default=None, description="due_date strictly after this day")
