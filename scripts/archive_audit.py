@@ -18,29 +18,16 @@ from app.audit.archive import ArchiveError, ArchiveOptions, Archiver, verify_pat
 from app.core.config import Settings, get_settings
 from app.core.database import create_engine
 from app.core.logging import Actor, actor_var
+from scripts import cli
 
 SCRIPT = "archive_audit"
-
-
-def _positive_days(value: str) -> float:
-    days = float(value)
-    if days < 0 or days != days:  # NaN is not a number of days either
-        raise argparse.ArgumentTypeError("must be a number of days >= 0")
-    return days
-
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be >= 1")
-    return number
 
 
 def parse_args(argv: Sequence[str], settings: Settings) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=SCRIPT, description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--older-than-days",
-        type=_positive_days,
+        type=cli.days,
         default=settings.audit_retention_days,
         help="archive rows older than this many days (fractions allowed; 0 = everything "
         "committed before the run started; default AUDIT_RETENTION_DAYS=%(default)s)",
@@ -51,7 +38,7 @@ def parse_args(argv: Sequence[str], settings: Settings) -> argparse.Namespace:
         default=Path(settings.audit_archive_dir),
         help="where the archives go (default AUDIT_ARCHIVE_DIR=%(default)s)",
     )
-    parser.add_argument("--batch-size", type=_positive_int, default=10_000, help="rows per file")
+    parser.add_argument("--batch-size", type=cli.positive_int, default=10_000, help="rows per file")
     parser.add_argument("--dry-run", action="store_true", help="count, write and delete nothing")
     commands = parser.add_subparsers(dest="command")
     verify = commands.add_parser("verify", help="check a manifest or a directory of them")

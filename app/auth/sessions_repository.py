@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, delete, update
+from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, delete, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,6 +25,7 @@ _USERS: Table = User.__table__  # type: ignore[attr-defined]
 _SESSIONS: Table = LoginSession.__table__  # type: ignore[attr-defined]
 _LINKS: Table = UserRole.__table__  # type: ignore[attr-defined]
 _ROLES: Table = Role.__table__  # type: ignore[attr-defined]
+_TOKENS: Table = RefreshToken.__table__  # type: ignore[attr-defined]
 _PRINCIPAL = (
     sa_select(_USERS.c.email, _USERS.c.is_superuser, _SESSIONS.c.last_used_at, _ROLES.c.permissions)
     .select_from(
@@ -156,3 +157,49 @@ class SessionRepository:
             .where(col(LoginSession.user_id) == user_id)
             .execution_options(synchronize_session=False)
         )
+
+    # Housekeeping (scripts/purge_sessions.py). A refresh token past its expiry can never be
+    # rotated again, so its row no longer serves replay detection; an ended session is kept
+    # `cutoff` long for whoever investigates a security event, then goes with its tokens.
+
+    def _dead_tokens(self, now: datetime) -> ColumnElement[bool]:
+        return _TOKENS.c.expires_at <= now
+
+    def _ended_sessions(self, cutoff: datetime) -> ColumnElement[bool]:
+        return or_(_SESSIONS.c.expires_at <= cutoff, _SESSIONS.c.revoked_at <= cutoff)
+
+    async def count_purgeable(self, now: datetime, cutoff: datetime) -> tuple[int, int]:
+        connection = await self.session.connection()
+        tokens = sa_select(func.count()).select_from(_TOKENS).where(self._dead_tokens(now))
+        sessions = (
+            sa_select(func.count()).select_from(_SESSIONS).where(self._ended_sessions(cutoff))
+        )
+        return (
+            (await connection.execute(tokens)).scalar_one(),
+            (await connection.execute(sessions)).scalar_one(),
+        )
+
+    async def purge_dead_tokens(self, now: datetime, limit: int) -> int:
+        """Up to `limit` refresh-token rows past their expiry; how many went."""
+        doomed = sa_select(_TOKENS.c.jti).where(self._dead_tokens(now)).limit(limit)
+        connection = await self.session.connection()
+        result = await connection.execute(delete(_TOKENS).where(_TOKENS.c.jti.in_(doomed)))
+        return _rowcount(result)
+
+    async def purge_ended_sessions(self, cutoff: datetime, limit: int) -> int:
+        """Up to `limit` sessions that ended before `cutoff`, with any token they still hold."""
+        connection = await self.session.connection()
+        ids = (
+            (
+                await connection.execute(
+                    sa_select(_SESSIONS.c.id).where(self._ended_sessions(cutoff)).limit(limit)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if not ids:
+            return 0
+        await connection.execute(delete(_TOKENS).where(_TOKENS.c.session_id.in_(ids)))
+        result = await connection.execute(delete(_SESSIONS).where(_SESSIONS.c.id.in_(ids)))
+        return _rowcount(result)
