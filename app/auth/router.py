@@ -99,8 +99,27 @@ async def refresh_tokens(
         token = request.cookies.get(COOKIE)
     if not token:
         raise NotAuthenticated("Send the refresh token.")
-    tokens = await auth.refresh(token)
+    try:
+        tokens = await auth.refresh(token)
+    except NotAuthenticated as refused:
+        if data is not None or not cookie_mode(request):
+            raise
+        # A dead cookie would be sent, and refused, on every page load until it expired.
+        cleared = Response()
+        _clear_cookie(request, cleared)
+        clear = {"set-cookie": cleared.headers["set-cookie"]}
+        raise NotAuthenticated(refused.detail, headers=clear) from refused
     return _token_answer(request, response, tokens)
+
+
+def _clear_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(
+        COOKIE,
+        path=PREFIX,
+        secure=request.app.state.settings.is_production,
+        httponly=True,
+        samesite="strict",
+    )
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=COMMON)
@@ -109,13 +128,7 @@ async def logout(
 ) -> None:
     await auth.logout(principal)
     if cookie_mode(request) or COOKIE in request.cookies:
-        response.delete_cookie(
-            COOKIE,
-            path=PREFIX,
-            secure=request.app.state.settings.is_production,
-            httponly=True,
-            samesite="strict",
-        )
+        _clear_cookie(request, response)
 
 
 @router.get("/me", responses=COMMON)

@@ -16,7 +16,9 @@ DomainError
 └── ServiceUnavailable  503
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +33,14 @@ class DomainError(Exception):
     slug: str = "bad-request"
     title: str = "Bad request"
 
-    def __init__(self, detail: str) -> None:
+    # Extra response headers the error needs (a cookie to clear); the handler adds its own.
+    headers: Mapping[str, str] = MappingProxyType({})
+
+    def __init__(self, detail: str, *, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        if headers is not None:
+            self.headers = dict(headers)
 
 
 class BadRequest(DomainError):

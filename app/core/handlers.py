@@ -92,7 +92,7 @@ def unique_field(error: IntegrityError) -> str | None:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers: dict[str, str] = {}
+    headers = dict(exc.headers)
     if isinstance(exc, NotAuthenticated):
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, RateLimited):

@@ -2,7 +2,7 @@
 
 from httpx import AsyncClient
 
-from tests.auth.support import LOGOUT, ME, REFRESH, bearer, post_login
+from tests.auth.support import LOGOUT, ME, REFRESH, SESSIONS, bearer, claims_of, post_login
 from tests.users import MakeUser
 
 COOKIE_MODE = {"X-Auth-Mode": "cookie"}
@@ -73,3 +73,28 @@ async def test_logout_in_cookie_mode_clears_the_cookie(
     assert 'fastops_refresh=""' in response.headers["set-cookie"]
     assert "max-age=0" in response.headers["set-cookie"].lower()
     assert (await client.post(REFRESH, headers=COOKIE_MODE)).status_code == 401
+
+
+async def test_a_refused_cookie_is_cleared_and_a_refused_body_token_touches_no_cookie(
+    client: AsyncClient, make_user: MakeUser
+) -> None:
+    user = await make_user()
+    login = await post_login(client, user.email, user.password, headers=COOKIE_MODE)
+    sid = claims_of(login.json()["access_token"])["sid"]
+    ended = await client.delete(f"{SESSIONS}/{sid}", headers=user.headers)  # from another login
+    assert ended.status_code == 204
+    assert "fastops_refresh" in client.cookies  # still held, but its session has ended
+
+    refused = await client.post(REFRESH, headers=COOKIE_MODE)
+
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["status"] == 401
+    assert refused.headers["www-authenticate"] == "Bearer"
+    assert 'fastops_refresh=""' in refused.headers["set-cookie"]
+    assert "max-age=0" in refused.headers["set-cookie"].lower()
+    assert "fastops_refresh" not in client.cookies
+
+    body_token = await client.post(REFRESH, json={"refresh_token": "not-a-token"})
+    assert body_token.status_code == 401
+    assert "set-cookie" not in body_token.headers
