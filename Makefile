@@ -41,7 +41,7 @@ dev: seed  ## like run, with auto-reload on code changes
 check: $(STAMP)  ## ruff, format check, mypy: same order as CI
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app alembic seeds scripts tests
+	$(BIN)/mypy app alembic seeds scripts tests bench
 
 pytest: $(STAMP)  ## the test suite with branch coverage (SQLite, or TEST_DATABASE_URL)
 	$(BIN)/pytest --cov=app --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90
