@@ -1,10 +1,9 @@
-from collections.abc import Awaitable, Callable
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.etag import check_version
 from app.core.exceptions import ValidationFailed
+from app.core.hooks import DeleteHooks
 from app.core.pagination import Page
 from app.modules.customers.models import Customer
 from app.modules.customers.repository import CustomerRepository
@@ -15,18 +14,9 @@ from app.modules.customers.schemas import (
     CustomerUpdate,
 )
 
-# Modules that reference customers (tasks) depend on this one, so this one cannot ask them
-# whether a customer is still in use without an import cycle. Instead they register a hook
-# here at import time; each hook runs in the deleting transaction and either raises (the
-# customer is still needed, e.g. open tasks -> 409) or releases its references to it.
-BeforeDelete = Callable[[AsyncSession, int], Awaitable[None]]
-_before_delete: list[BeforeDelete] = []
-
-
-def on_customer_delete(hook: BeforeDelete) -> BeforeDelete:
-    if hook not in _before_delete:
-        _before_delete.append(hook)
-    return hook
+# Tasks register here to refuse or release a customer being deleted (see core.hooks).
+_before_delete = DeleteHooks()
+on_customer_delete = _before_delete.register
 
 
 class CustomerService:
@@ -68,6 +58,5 @@ class CustomerService:
     async def delete(self, customer_id: int, expected_version: int | None) -> None:
         customer = await self.customers.get_or_raise(customer_id)
         check_version(f"Customer {customer_id}", customer.version, expected_version)
-        for hook in _before_delete:
-            await hook(self.session, customer_id)
+        await _before_delete.run(self.session, customer_id)
         await self.customers.delete(customer)

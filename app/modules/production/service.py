@@ -20,7 +20,7 @@ from app.modules.production.schemas import (
     ProductionStats,
     ProductionStatsQuery,
 )
-from app.modules.products.service import ProductService
+from app.modules.products.service import ProductService, on_product_delete
 
 INSPECTABLE = frozenset({BatchStatus.IN_PROGRESS, BatchStatus.COMPLETED})
 FINISHED = frozenset({BatchStatus.COMPLETED, BatchStatus.FAILED})
@@ -208,3 +208,17 @@ class BatchService:
     @staticmethod
     def _label(batch: Batch) -> str:
         return f"Batch {batch.batch_number}"
+
+
+async def _refuse_product_in_use(session: AsyncSession, product_id: int) -> None:
+    """A batch (and its inspections) is the product's history: it is never unlinked."""
+    batches = await BatchRepository(session).count_for_product(product_id)
+    if batches:
+        noun = "production batch" if batches == 1 else "production batches"
+        raise InvalidState(
+            f"Product {product_id} is used by {batches} {noun}, which keep their product for "
+            "good; set is_active to false to retire it instead."
+        )
+
+
+on_product_delete(_refuse_product_in_use)

@@ -6,6 +6,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.etag import check_version
 from app.core.exceptions import ValidationFailed
+from app.core.hooks import DeleteHooks
 from app.core.pagination import Page
 from app.modules.products.models import Product
 from app.modules.products.repository import ProductRepository
@@ -18,6 +19,10 @@ from app.modules.products.schemas import (
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 SLUG_MAX = 200
+# Production and tasks register here to refuse or release a product being deleted
+# (see core.hooks), so the answer names what still uses it instead of a bare 409.
+_before_delete = DeleteHooks()
+on_product_delete = _before_delete.register
 
 
 def slugify(name: str) -> str:
@@ -28,6 +33,7 @@ def slugify(name: str) -> str:
 
 class ProductService:
     def __init__(self, session: AsyncSession) -> None:
+        self.session = session
         self.products = ProductRepository(session)
 
     async def list(self, query: ProductListQuery) -> Page[ProductRead]:
@@ -66,6 +72,7 @@ class ProductService:
     async def delete(self, product_id: int, expected_version: int | None) -> None:
         product = await self.products.get_or_raise(product_id)
         check_version(f"Product {product_id}", product.version, expected_version)
+        await _before_delete.run(self.session, product_id)
         await self.products.delete(product)
 
     async def _unique_slug(self, name: str, keep: str | None = None) -> str:

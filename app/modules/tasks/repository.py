@@ -1,6 +1,6 @@
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, case, func
 from sqlalchemy.orm import InstrumentedAttribute
@@ -18,6 +18,9 @@ from app.modules.tasks.models import (
     TaskStatus,
 )
 from app.modules.tasks.schemas import TaskListQuery
+
+# A task's optional links to other modules' records.
+TaskLink = Literal["customer_id", "product_id"]
 
 # Sorting by these follows the domain's order (low < urgent, todo before done), not the
 # alphabet; nullable columns sort their nulls last on both databases.
@@ -75,14 +78,15 @@ class TaskRepository(BaseRepository[Task]):
         order.append(col(Task.id).asc())
         return select(Task).where(*conditions).order_by(*order)
 
-    async def count_open_for_customer(self, customer_id: int) -> int:
+    async def count_open_linked(self, link: TaskLink, record_id: int) -> int:
+        """Open tasks whose `link` column points at the record."""
         stmt = select(func.count()).where(
-            col(Task.customer_id) == customer_id, col(Task.status).in_(list(OPEN_STATUSES))
+            col(getattr(Task, link)) == record_id, col(Task.status).in_(list(OPEN_STATUSES))
         )
         return (await self.session.exec(stmt)).one()
 
-    async def list_closed_for_customer(self, customer_id: int) -> list[Task]:
+    async def list_closed_linked(self, link: TaskLink, record_id: int) -> list[Task]:
         stmt = select(Task).where(
-            col(Task.customer_id) == customer_id, col(Task.status).in_(list(CLOSED_STATUSES))
+            col(getattr(Task, link)) == record_id, col(Task.status).in_(list(CLOSED_STATUSES))
         )
         return list((await self.session.exec(stmt)).all())

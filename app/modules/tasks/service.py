@@ -11,9 +11,9 @@ from app.core.exceptions import InvalidState
 from app.core.models import utc_now
 from app.core.pagination import Page
 from app.modules.customers.service import CustomerService, on_customer_delete
-from app.modules.products.service import ProductService
+from app.modules.products.service import ProductService, on_product_delete
 from app.modules.tasks.models import MOVES, Task, TaskStatus
-from app.modules.tasks.repository import TaskRepository
+from app.modules.tasks.repository import TaskLink, TaskRepository
 from app.modules.tasks.schemas import TaskCreate, TaskListQuery, TaskRead, TaskUpdate
 
 
@@ -65,15 +65,23 @@ class TaskService:
     async def release_customer(self, customer_id: int) -> None:
         """Before a customer is deleted: refuse while it has open tasks, else unlink the
         closed ones (each change audited on the task)."""
-        open_tasks = await self.tasks.count_open_for_customer(customer_id)
+        await self._release("customer_id", f"Customer {customer_id}", customer_id)
+
+    async def release_product(self, product_id: int) -> None:
+        """Before a product is deleted: as for a customer."""
+        await self._release("product_id", f"Product {product_id}", product_id)
+
+    async def _release(self, link: TaskLink, label: str, record_id: int) -> None:
+        open_tasks = await self.tasks.count_open_linked(link, record_id)
         if open_tasks:
             noun = "task" if open_tasks == 1 else "tasks"
+            owner = link.removesuffix("_id")
             raise InvalidState(
-                f"Customer {customer_id} still has {open_tasks} open {noun}; "
-                "finish or cancel them, or move them to another customer, first."
+                f"{label} still has {open_tasks} open {noun}; "
+                f"finish or cancel them, or move them to another {owner}, first."
             )
-        for task in await self.tasks.list_closed_for_customer(customer_id):
-            task.customer_id = None
+        for task in await self.tasks.list_closed_linked(link, record_id):
+            setattr(task, link, None)
         await self.tasks.flush()
 
     @staticmethod
@@ -107,4 +115,9 @@ async def _release_customer(session: AsyncSession, customer_id: int) -> None:
     await TaskService(session).release_customer(customer_id)
 
 
+async def _release_product(session: AsyncSession, product_id: int) -> None:
+    await TaskService(session).release_product(product_id)
+
+
 on_customer_delete(_release_customer)
+on_product_delete(_release_product)

@@ -3,9 +3,10 @@ from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.exceptions import InvalidState, ValidationFailed
+from app.core.hooks import DeleteHooks
 from app.modules.customers import service as customers_service
 from app.modules.customers.schemas import CustomerCreate, normalise_phone
-from app.modules.customers.service import CustomerService, on_customer_delete
+from app.modules.customers.service import CustomerService
 
 
 @pytest.mark.parametrize(
@@ -43,9 +44,10 @@ async def test_a_delete_hook_can_veto_and_is_registered_once(
         calls.append(customer_id)
         raise InvalidState("still needed")
 
-    monkeypatch.setattr(customers_service, "_before_delete", [])
-    on_customer_delete(veto)
-    on_customer_delete(veto)
+    hooks = DeleteHooks()
+    monkeypatch.setattr(customers_service, "_before_delete", hooks)
+    hooks.register(veto)
+    hooks.register(veto)
 
     async with app.state.session_factory() as session:
         customers = CustomerService(session)

@@ -351,3 +351,18 @@ async def test_permissions_guard_every_route(
     assert (await client.delete(url, headers=creator)).status_code == 403
     updater = (await make_user("production:update")).headers
     assert (await client.post(f"{url}/start", headers=updater)).status_code == 200
+
+
+async def test_a_product_with_batches_cannot_be_deleted_and_the_answer_says_why(
+    client: AsyncClient, superuser: Headers, product_id: int
+) -> None:
+    await new_batch(client, superuser, product_id, "BATCH-KEEP")
+    url = f"/api/v1/products/{product_id}"
+
+    refused = await client.delete(url, headers=superuser)
+
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "used by 1 production batch" in refused.json()["detail"]
+    assert "is_active" in refused.json()["detail"]
+    assert (await client.get(url, headers=superuser)).status_code == 200

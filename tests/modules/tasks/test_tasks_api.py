@@ -441,34 +441,45 @@ async def test_csv_export_streams_every_match(
     assert [r[0] for r in rows[1:]] == ["'@SUM(A1)", "Plain"]
 
 
-async def test_deleting_a_customer_with_open_tasks_is_409_saying_how_many(
-    client: AsyncClient, superuser: Headers, me: int
+LINKED = {
+    "customer_id": ("/api/v1/customers", {"name": "Ada", "email": "ada@example.com"}),
+    "product_id": ("/api/v1/products", {"sku": "DEL-1", "name": "Gear", "price": "1.00"}),
+}
+
+
+@pytest.mark.parametrize("link", sorted(LINKED))
+async def test_deleting_a_record_with_open_tasks_is_409_then_unlinks_the_closed_ones(
+    client: AsyncClient, superuser: Headers, me: int, link: str
 ) -> None:
-    customer = await client.post(
-        "/api/v1/customers", json={"name": "Ada", "email": "ada@example.com"}, headers=superuser
-    )
-    customer_url = f"/api/v1/customers/{customer.json()['id']}"
+    collection, body = LINKED[link]
+    record_id = (await client.post(collection, json=body, headers=superuser)).json()["id"]
+    record_url = f"{collection}/{record_id}"
     tasks = [
-        await create(client, superuser, me, title=f"T{i}", customer_id=customer.json()["id"])
-        for i in range(3)
+        await create(client, superuser, me, title=f"T{i}", **{link: record_id}) for i in range(3)
     ]
     await move(client, superuser, tasks[0]["id"], "in_progress", "done")
 
-    refused = await client.delete(customer_url, headers=superuser)
+    refused = await client.delete(record_url, headers=superuser)
 
     assert refused.status_code == 409
     assert refused.headers["content-type"] == "application/problem+json"
     assert "2 open tasks" in refused.json()["detail"]
+    assert f"another {link.removesuffix('_id')}" in refused.json()["detail"]
+    done = await client.get(f"{URL}/{tasks[0]['id']}", headers=superuser)
+    assert done.json()[link] == record_id  # nothing changed on refusal
     await move(client, superuser, tasks[1]["id"], "cancelled")
-    refused = await client.delete(customer_url, headers=superuser)
+    refused = await client.delete(record_url, headers=superuser)
     assert refused.status_code == 409
     assert "1 open task;" in refused.json()["detail"]
 
     await move(client, superuser, tasks[2]["id"], "cancelled")
-    assert (await client.delete(customer_url, headers=superuser)).status_code == 204
-    assert (await client.get(customer_url, headers=superuser)).status_code == 404
-    closed = await client.get(f"{URL}/{tasks[0]['id']}", headers=superuser)
-    assert (closed.json()["customer_id"], closed.json()["status"]) == (None, "done")
+    assert (await client.delete(record_url, headers=superuser)).status_code == 204
+    assert (await client.get(record_url, headers=superuser)).status_code == 404
+    for task in tasks:
+        closed = await client.get(f"{URL}/{task['id']}", headers=superuser)
+        assert closed.json()[link] is None
+    history = await client.get(f"{URL}/{tasks[0]['id']}/history", headers=superuser)
+    assert history.json()["items"][-1]["changes"] == {link: {"old": record_id, "new": None}}
 
 
 async def test_permissions_are_enforced_per_action(

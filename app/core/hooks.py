@@ -1,0 +1,27 @@
+"""Delete hooks: how a module lets the modules that reference its records have a say.
+
+A module that references another depends on it (tasks import products), so the referenced
+module cannot ask back without an import cycle. Instead each referencing module registers a
+hook at import time. Hooks run in the deleting transaction, before the delete: each either
+raises (the record is still needed -> 409 naming why) or releases its references to it.
+"""
+
+from collections.abc import Awaitable, Callable
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+BeforeDelete = Callable[[AsyncSession, int], Awaitable[None]]
+
+
+class DeleteHooks:
+    def __init__(self) -> None:
+        self._hooks: list[BeforeDelete] = []
+
+    def register(self, hook: BeforeDelete) -> BeforeDelete:
+        if hook not in self._hooks:
+            self._hooks.append(hook)
+        return hook
+
+    async def run(self, session: AsyncSession, record_id: int) -> None:
+        for hook in self._hooks:
+            await hook(session, record_id)
