@@ -18,10 +18,17 @@ from app.core.audit import add_security_event
 from app.core.config import Settings, get_settings
 from app.core.etag import check_version
 from app.core.exceptions import InvalidState, PermissionDenied, ValidationFailed
+from app.core.hooks import DeleteHooks
 from app.core.models import utc_now
 from app.core.pagination import Page
 from app.core.permissions import Principal
 from app.core.security import hash_password
+
+# Modules whose records name a user (tasks, inspections) register here to refuse deleting a
+# user their records still point at (see core.hooks).
+_before_delete = DeleteHooks()
+on_user_delete = _before_delete.register
+DEACTIVATE_INSTEAD = "deactivate the account instead (is_active false), which keeps who did what."
 
 
 def check_grantable(actor: Principal, permissions: Iterable[str]) -> None:
@@ -117,6 +124,7 @@ class UserService:
             raise InvalidState("You cannot delete your own account.")
         if user.is_superuser and user.is_active:
             await self._keep_a_superuser(user)
+        await _before_delete.run(self.session, user_id)
         await self.sessions.delete_for_user(user_id)
         await self.users.delete(user)
 

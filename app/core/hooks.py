@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.exceptions import InvalidState
+
 BeforeDelete = Callable[[AsyncSession, int], Awaitable[None]]
 
 
@@ -25,3 +27,11 @@ class DeleteHooks:
     async def run(self, session: AsyncSession, record_id: int) -> None:
         for hook in self._hooks:
             await hook(session, record_id)
+
+
+def refuse_if_used(count: int, subject: str, nouns: tuple[str, str], advice: str) -> None:
+    """A hook's refusal: a 409 saying how many records still need the one being deleted,
+    e.g. "Product 7 still has 2 open tasks; finish or cancel them … first."."""
+    if count:
+        noun = nouns[0] if count == 1 else nouns[1]
+        raise InvalidState(f"{subject} {count} {noun}; {advice}")

@@ -6,6 +6,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.core.config import get_settings
 from app.core.etag import check_version
 from app.core.exceptions import InvalidState, NotFound, ValidationFailed
+from app.core.hooks import refuse_if_used
 from app.core.models import utc_now
 from app.core.pagination import Page
 from app.modules.production.models import Batch, BatchStatus
@@ -212,13 +213,12 @@ class BatchService:
 
 async def _refuse_product_in_use(session: AsyncSession, product_id: int) -> None:
     """A batch (and its inspections) is the product's history: it is never unlinked."""
-    batches = await BatchRepository(session).count_for_product(product_id)
-    if batches:
-        noun = "production batch" if batches == 1 else "production batches"
-        raise InvalidState(
-            f"Product {product_id} is used by {batches} {noun}, which keep their product for "
-            "good; set is_active to false to retire it instead."
-        )
+    refuse_if_used(
+        await BatchRepository(session).count_for_product(product_id),
+        f"Product {product_id} is used by",
+        ("production batch", "production batches"),
+        "batches keep their product for good: set is_active to false to retire it instead.",
+    )
 
 
 on_product_delete(_refuse_product_in_use)

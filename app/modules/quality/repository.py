@@ -130,3 +130,7 @@ class InspectionRepository(BaseRepository[Inspection]):
         stmt = _totals(day).where(*self._summary_conditions(query)).group_by(day).order_by(day)
         rows = (await self.session.exec(stmt)).all()
         return [(cast(date, row[0]), _as_totals(tuple(row[1:]))) for row in rows]
+
+    async def count_by_inspector(self, user_id: int) -> int:
+        stmt = select(func.count()).where(col(Inspection.inspector_id) == user_id)
+        return (await self.session.exec(stmt)).one()

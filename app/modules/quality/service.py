@@ -4,10 +4,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.auth.service import UserService
+from app.auth.service import DEACTIVATE_INSTEAD, UserService, on_user_delete
 from app.core.config import get_settings
 from app.core.etag import check_version
 from app.core.exceptions import ValidationFailed
+from app.core.hooks import refuse_if_used
 from app.core.models import utc_now
 from app.core.pagination import Page
 from app.modules.production.service import BatchService
@@ -192,3 +193,15 @@ class InspectionService:
         await self.batches.record_inspections(
             batch_id, mean_score=figures.mean_score, accepted=figures.accepted
         )
+
+
+async def _refuse_inspector(session: AsyncSession, user_id: int) -> None:
+    refuse_if_used(
+        await InspectionRepository(session).count_by_inspector(user_id),
+        f"User {user_id} is the inspector of",
+        ("inspection", "inspections"),
+        DEACTIVATE_INSTEAD,
+    )
+
+
+on_user_delete(_refuse_inspector)

@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, case, func
+from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlmodel import col, select
@@ -90,3 +90,10 @@ class TaskRepository(BaseRepository[Task]):
             col(getattr(Task, link)) == record_id, col(Task.status).in_(list(CLOSED_STATUSES))
         )
         return list((await self.session.exec(stmt)).all())
+
+    async def count_naming_user(self, user_id: int) -> int:
+        """Tasks assigned to or created by the user."""
+        stmt = select(func.count()).where(
+            or_(col(Task.assignee_id) == user_id, col(Task.created_by) == user_id)
+        )
+        return (await self.session.exec(stmt)).one()

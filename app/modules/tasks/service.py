@@ -5,9 +5,10 @@ from sqlalchemy import ColumnElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.auth.service import UserService
+from app.auth.service import DEACTIVATE_INSTEAD, UserService, on_user_delete
 from app.core.etag import check_version
 from app.core.exceptions import InvalidState
+from app.core.hooks import refuse_if_used
 from app.core.models import utc_now
 from app.core.pagination import Page
 from app.modules.customers.service import CustomerService, on_customer_delete
@@ -72,14 +73,12 @@ class TaskService:
         await self._release("product_id", f"Product {product_id}", product_id)
 
     async def _release(self, link: TaskLink, label: str, record_id: int) -> None:
-        open_tasks = await self.tasks.count_open_linked(link, record_id)
-        if open_tasks:
-            noun = "task" if open_tasks == 1 else "tasks"
-            owner = link.removesuffix("_id")
-            raise InvalidState(
-                f"{label} still has {open_tasks} open {noun}; "
-                f"finish or cancel them, or move them to another {owner}, first."
-            )
+        refuse_if_used(
+            await self.tasks.count_open_linked(link, record_id),
+            f"{label} still has",
+            ("open task", "open tasks"),
+            f"finish or cancel them, or move them to another {link.removesuffix('_id')}, first.",
+        )
         for task in await self.tasks.list_closed_linked(link, record_id):
             setattr(task, link, None)
         await self.tasks.flush()
@@ -119,5 +118,15 @@ async def _release_product(session: AsyncSession, product_id: int) -> None:
     await TaskService(session).release_product(product_id)
 
 
+async def _refuse_user_with_tasks(session: AsyncSession, user_id: int) -> None:
+    refuse_if_used(
+        await TaskRepository(session).count_naming_user(user_id),
+        f"User {user_id} is the assignee or creator of",
+        ("task", "tasks"),
+        DEACTIVATE_INSTEAD,
+    )
+
+
 on_customer_delete(_release_customer)
+on_user_delete(_refuse_user_with_tasks)
 on_product_delete(_release_product)

@@ -16,6 +16,7 @@ from tests.modules.production.support import (
     new_product,
     started_batch,
 )
+from tests.users import MakeUser
 
 NOW = datetime.now(UTC)
 
@@ -305,3 +306,20 @@ async def test_permissions_guard_every_route(
     assert (await client.delete(url, headers=reader)).status_code == 403
     production_only = (await make_user("production:update")).headers
     assert (await client.get(INSPECTIONS, headers=production_only)).status_code == 403
+
+
+async def test_an_inspector_cannot_be_deleted_and_the_answer_says_why(
+    client: AsyncClient, superuser: Headers, make_user: MakeUser
+) -> None:
+    inspector = await make_user("quality:create", "production:read")
+    batch = await started_batch(client, superuser)
+    await inspect(client, inspector.headers, batch["id"], 10, 0)
+    url = f"/api/v1/users/{inspector.id}"
+
+    refused = await client.delete(url, headers=superuser)
+
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert f"User {inspector.id} is the inspector of 1 inspection;" in refused.json()["detail"]
+    assert "deactivate" in refused.json()["detail"]
+    assert (await client.get(url, headers=superuser)).status_code == 200

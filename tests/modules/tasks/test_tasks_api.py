@@ -532,3 +532,21 @@ async def test_history_shows_moves_and_the_customer_released_on_its_deletion(
     assert items[1]["changes"] == {"status": {"old": "todo", "new": "cancelled"}}
     assert items[2]["changes"] == {"customer_id": {"old": customer.json()["id"], "new": None}}
     assert (await client.get(f"{URL}/999/history", headers=superuser)).status_code == 404
+
+
+async def test_a_user_named_on_tasks_cannot_be_deleted_and_one_who_is_not_can(
+    client: AsyncClient, superuser: Headers, me: int, make_user: MakeUser
+) -> None:
+    assignee = await make_user("tasks:read")
+    bystander = await make_user("tasks:read")
+    await create(client, superuser, assignee.id)
+    url = f"/api/v1/users/{assignee.id}"
+
+    refused = await client.delete(url, headers=superuser)
+
+    assert refused.status_code == 409
+    assert f"User {assignee.id} is the assignee or creator of 1 task;" in refused.json()["detail"]
+    assert (await client.get(url, headers=superuser)).status_code == 200
+    assert (
+        await client.delete(f"/api/v1/users/{bystander.id}", headers=superuser)
+    ).status_code == 204
