@@ -43,6 +43,17 @@ _PRINCIPAL = (
 )
 
 
+# A refresh token past its expiry can never be rotated again, so its row no longer serves
+# replay detection; an ended session is kept until `cutoff` for whoever investigates a
+# security event, then goes with its tokens.
+def _dead_tokens(now: datetime) -> ColumnElement[bool]:
+    return _TOKENS.c.expires_at <= now
+
+
+def _ended_sessions(cutoff: datetime) -> ColumnElement[bool]:
+    return or_(_SESSIONS.c.expires_at <= cutoff, _SESSIONS.c.revoked_at <= cutoff)
+
+
 def _rowcount(result: object) -> int:
     return result.rowcount if isinstance(result, CursorResult) else 0
 
@@ -158,22 +169,10 @@ class SessionRepository:
             .execution_options(synchronize_session=False)
         )
 
-    # Housekeeping (scripts/purge_sessions.py). A refresh token past its expiry can never be
-    # rotated again, so its row no longer serves replay detection; an ended session is kept
-    # `cutoff` long for whoever investigates a security event, then goes with its tokens.
-
-    def _dead_tokens(self, now: datetime) -> ColumnElement[bool]:
-        return _TOKENS.c.expires_at <= now
-
-    def _ended_sessions(self, cutoff: datetime) -> ColumnElement[bool]:
-        return or_(_SESSIONS.c.expires_at <= cutoff, _SESSIONS.c.revoked_at <= cutoff)
-
     async def count_purgeable(self, now: datetime, cutoff: datetime) -> tuple[int, int]:
         connection = await self.session.connection()
-        tokens = sa_select(func.count()).select_from(_TOKENS).where(self._dead_tokens(now))
-        sessions = (
-            sa_select(func.count()).select_from(_SESSIONS).where(self._ended_sessions(cutoff))
-        )
+        tokens = sa_select(func.count()).select_from(_TOKENS).where(_dead_tokens(now))
+        sessions = sa_select(func.count()).select_from(_SESSIONS).where(_ended_sessions(cutoff))
         return (
             (await connection.execute(tokens)).scalar_one(),
             (await connection.execute(sessions)).scalar_one(),
@@ -181,7 +180,7 @@ class SessionRepository:
 
     async def purge_dead_tokens(self, now: datetime, limit: int) -> int:
         """Up to `limit` refresh-token rows past their expiry; how many went."""
-        doomed = sa_select(_TOKENS.c.jti).where(self._dead_tokens(now)).limit(limit)
+        doomed = sa_select(_TOKENS.c.jti).where(_dead_tokens(now)).limit(limit)
         connection = await self.session.connection()
         result = await connection.execute(delete(_TOKENS).where(_TOKENS.c.jti.in_(doomed)))
         return _rowcount(result)
@@ -189,15 +188,8 @@ class SessionRepository:
     async def purge_ended_sessions(self, cutoff: datetime, limit: int) -> int:
         """Up to `limit` sessions that ended before `cutoff`, with any token they still hold."""
         connection = await self.session.connection()
-        ids = (
-            (
-                await connection.execute(
-                    sa_select(_SESSIONS.c.id).where(self._ended_sessions(cutoff)).limit(limit)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        ended = sa_select(_SESSIONS.c.id).where(_ended_sessions(cutoff)).limit(limit)
+        ids = (await connection.scalars(ended)).all()
         if not ids:
             return 0
         await connection.execute(delete(_TOKENS).where(_TOKENS.c.session_id.in_(ids)))

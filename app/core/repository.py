@@ -63,11 +63,14 @@ class BaseRepository(Generic[ModelT]):
             stmt = stmt.options(*self.load_options)
         return stmt
 
+    async def count(self, *conditions: ColumnElement[bool]) -> int:
+        stmt = select(func.count()).select_from(self.model).where(*conditions)
+        return (await self.session.exec(stmt)).one()
+
     async def list_page(
         self, conditions: Sequence[ColumnElement[bool]], query: ListQuery
     ) -> tuple[list[ModelT], int]:
-        count = select(func.count()).select_from(self.model).where(*conditions)
-        total = (await self.session.exec(count)).one()
+        total = await self.count(*conditions)
         if total == 0 or query.offset >= total:
             return [], total
         stmt = self.select_matching(conditions, query).offset(query.offset).limit(query.size)

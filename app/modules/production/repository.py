@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import NamedTuple, cast
 
 from sqlalchemy import ColumnElement, func
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.sql.expression import Select
 
 from app.core.repository import BaseRepository, matches_text
@@ -45,8 +45,7 @@ class BatchRepository(BaseRepository[Batch]):
         return found
 
     async def count_for_product(self, product_id: int) -> int:
-        stmt = select(func.count()).where(col(Batch.product_id) == product_id)
-        return (await self.session.exec(stmt)).one()
+        return await self.count(col(Batch.product_id) == product_id)
 
     async def get_locked(self, batch_id: int) -> Batch | None:
         """The batch with its row locked until the transaction ends (PostgreSQL; SQLite's

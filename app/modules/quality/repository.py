@@ -132,5 +132,4 @@ class InspectionRepository(BaseRepository[Inspection]):
         return [(cast(date, row[0]), _as_totals(tuple(row[1:]))) for row in rows]
 
     async def count_by_inspector(self, user_id: int) -> int:
-        stmt = select(func.count()).where(col(Inspection.inspector_id) == user_id)
-        return (await self.session.exec(stmt)).one()
+        return await self.count(col(Inspection.inspector_id) == user_id)

@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import ColumnElement, and_, case, or_
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlmodel import col, select
@@ -80,10 +80,9 @@ class TaskRepository(BaseRepository[Task]):
 
     async def count_open_linked(self, link: TaskLink, record_id: int) -> int:
         """Open tasks whose `link` column points at the record."""
-        stmt = select(func.count()).where(
+        return await self.count(
             col(getattr(Task, link)) == record_id, col(Task.status).in_(list(OPEN_STATUSES))
         )
-        return (await self.session.exec(stmt)).one()
 
     async def list_closed_linked(self, link: TaskLink, record_id: int) -> list[Task]:
         stmt = select(Task).where(
@@ -93,7 +92,6 @@ class TaskRepository(BaseRepository[Task]):
 
     async def count_naming_user(self, user_id: int) -> int:
         """Tasks assigned to or created by the user."""
-        stmt = select(func.count()).where(
+        return await self.count(
             or_(col(Task.assignee_id) == user_id, col(Task.created_by) == user_id)
         )
-        return (await self.session.exec(stmt)).one()
