@@ -46,7 +46,8 @@ class Task(RecordBase, table=True):
     status: TaskStatus = Field(default=TaskStatus.TO_DO, sa_type=String(16), index=True)
     priority: TaskPriority = Field(default=TaskPriority.MEDIUM, sa_type=String(16), index=True)
     due_date: date | None = Field(default=None, index=True)
-    assignee_id: int = Field(foreign_key="users.id", index=True)
+    # None: the task waits in the triage queue for someone to take it.
+    assignee_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
     product_id: int | None = Field(default=None, foreign_key="products.id", index=True)
     created_by: int = Field(foreign_key="users.id", index=True)

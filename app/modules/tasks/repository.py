@@ -36,7 +36,7 @@ class TaskRepository(BaseRepository[Task]):
     label = "Task"
 
     def conditions(
-        self, query: TaskListQuery, *, assignee_id: int | None, today: date
+        self, query: TaskListQuery, *, assignee: int | Literal["none"] | None, today: date
     ) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if query.q:
@@ -45,8 +45,10 @@ class TaskRepository(BaseRepository[Task]):
             found.append(col(Task.status) == query.status)
         if query.priority is not None:
             found.append(col(Task.priority) == query.priority)
-        if assignee_id is not None:
-            found.append(col(Task.assignee_id) == assignee_id)
+        if assignee == "none":
+            found.append(col(Task.assignee_id).is_(None))
+        elif assignee is not None:
+            found.append(col(Task.assignee_id) == assignee)
         if query.customer_id is not None:
             found.append(col(Task.customer_id) == query.customer_id)
         if query.product_id is not None:

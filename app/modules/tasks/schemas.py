@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 from sqlmodel import SQLModel
 
 from app.core.pagination import MAX_INT, ListQuery
@@ -14,12 +14,24 @@ RefId = Annotated[int, Field(ge=1, le=MAX_INT)]
 BodyRef = Annotated[RefId, Integral]
 
 
+def _assignee_word(value: object) -> object:
+    """One message for any other word, instead of one error per member of the union."""
+    if value in ("me", "none") or (isinstance(value, str) and value.isascii() and value.isdigit()):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("use a user id, me or none")
+
+
+AssigneeFilter = Annotated[RefId | Literal["me", "none"], BeforeValidator(_assignee_word)]
+
+
 class TaskBase(SQLModel):
     title: Title
     description: Description | None = None
     priority: TaskPriority = TaskPriority.MEDIUM
     due_date: Day | None = None
-    assignee_id: BodyRef
+    assignee_id: BodyRef | None = None
     customer_id: BodyRef | None = None
     product_id: BodyRef | None = None
 
@@ -31,7 +43,7 @@ class TaskCreate(TaskBase):
 
 
 class TaskUpdate(UpdateSchema):
-    not_null: ClassVar[frozenset[str]] = frozenset({"title", "status", "priority", "assignee_id"})
+    not_null: ClassVar[frozenset[str]] = frozenset({"title", "status", "priority"})
 
     title: Title | None = None
     description: Description | None = None
@@ -60,7 +72,9 @@ class TaskListQuery(ListQuery):
 
     status: TaskStatus | None = None
     priority: TaskPriority | None = None
-    assignee_id: RefId | Literal["me"] | None = None
+    assignee_id: AssigneeFilter | None = Field(
+        default=None, description="a user id, `me` (the caller) or `none` (the triage queue)"
+    )
     customer_id: RefId | None = None
     product_id: RefId | None = None
     overdue: QueryFlag | None = None

@@ -31,8 +31,8 @@ class TaskService:
         return self.tasks.select_matching(self._conditions(query, caller_id), query)
 
     def _conditions(self, query: TaskListQuery, caller_id: int) -> Sequence[ColumnElement[bool]]:
-        assignee_id = caller_id if query.assignee_id == "me" else query.assignee_id
-        return self.tasks.conditions(query, assignee_id=assignee_id, today=datetime.now(UTC).date())
+        assignee = caller_id if query.assignee_id == "me" else query.assignee_id
+        return self.tasks.conditions(query, assignee=assignee, today=datetime.now(UTC).date())
 
     async def get(self, task_id: int) -> Task:
         return await self.tasks.get_or_raise(task_id)

@@ -139,7 +139,7 @@ async def test_invalid_values_are_422_naming_the_field(
         assert response.status_code == 422, case
         field = next(iter(case))
         assert any(field in e["loc"] for e in response.json()["errors"]), case
-    missing = await client.post(URL, json={"title": "t"}, headers=superuser)
+    missing = await client.post(URL, json={"assignee_id": me}, headers=superuser)
     assert missing.status_code == 422
 
 
@@ -281,7 +281,7 @@ async def test_patch_null_for_required_fields_is_422(
 ) -> None:
     task = await create(client, superuser, me)
 
-    for field in ("title", "status", "priority", "assignee_id"):
+    for field in ("title", "status", "priority"):
         response = await client.patch(f"{URL}/{task['id']}", json={field: None}, headers=superuser)
         assert response.status_code == 422, field
 
