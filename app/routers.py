@@ -11,6 +11,7 @@ from app.auth.router import login_router
 from app.auth.router import router as auth_router
 from app.auth.users_router import router as users_router
 from app.core.content_type import require_json_body
+from app.core.text_guard import refuse_hidden_characters
 from app.modules.customers.router import router as customers_router
 from app.modules.production.router import router as production_router
 from app.modules.products.router import router as products_router
@@ -21,7 +22,11 @@ from app.modules.tasks.router import router as tasks_router
 def include_api(app: FastAPI) -> None:
     """Every router straight on the app: one more level of routers would match every request's
     path against every route once more."""
-    json_only = [Depends(require_json_body), Depends(oauth2_scheme)]
+    json_only = [
+        Depends(require_json_body),
+        Depends(refuse_hidden_characters),
+        Depends(oauth2_scheme),
+    ]
     routers: tuple[APIRouter, ...] = (
         auth_router,
         users_router,

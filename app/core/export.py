@@ -19,7 +19,8 @@ from app.core.config import get_settings
 from app.core.database import READ_ONLY
 from app.core.pagination import ListQuery
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A leading NUL is dropped by some spreadsheets, which then read the formula behind it.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")
 CHUNK_ROWS = 500
 
 

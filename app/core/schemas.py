@@ -38,7 +38,10 @@ SPACE_CHARACTERS = (
     + "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 SPACE = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-NOT_BLANK = f"[^{SPACE}]"
+# Characters that take no room on screen (NEL, zero-width space and joiners, word joiner,
+# soft hyphen): a name made only of them and spaces looks empty, so it counts as blank.
+INVISIBLE = r"\u0085\u00ad\u180e\u200b-\u200d\u2060"
+NOT_BLANK = f"[^{SPACE}{INVISIBLE}]"
 
 
 def _trim(value: str) -> str:
