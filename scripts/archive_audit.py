@@ -8,11 +8,16 @@
 Exit status: 0 done, 1 failed (the message says why), 2 bad arguments.
 """
 
+import sys
+from pathlib import Path
+
+# Run as a file (`python scripts/x.py`, as a crontab line or a newcomer types it), Python puts
+# the script's own folder first on the path, not the project: `app` would not import.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import asyncio
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from app.audit.archive import ArchiveError, ArchiveOptions, Archiver, verify_path
 from app.core.config import Settings, get_settings

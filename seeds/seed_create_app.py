@@ -8,10 +8,16 @@
   In production the script refuses to run without them.
 """
 
+import sys
+from pathlib import Path
+
+# Run as a file (`python scripts/x.py`, as a crontab line or a newcomer types it), Python puts
+# the script's own folder first on the path, not the project: `app` would not import.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import asyncio
 import secrets
-import sys
 from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import async_sessionmaker

@@ -1,7 +1,9 @@
-"""`make serve`'s command line and `make audit-deps`'s verdicts."""
+"""`make serve`'s command line, `make audit-deps`'s verdicts, and the cron scripts run as files."""
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +82,24 @@ def test_audit_deps_fails_on_vulnerabilities_and_warns_on_lookup_failures(
     output = capsys.readouterr()
     if report is None or "skip_reason" in json.dumps(report):
         assert "UNAUDITED" in output.err
+
+
+@pytest.mark.parametrize(
+    "script", ["seeds/seed_create_app.py", "scripts/archive_audit.py", "scripts/purge_sessions.py"]
+)
+def test_scripts_run_by_file_path_as_a_crontab_line_calls_them(script: str, tmp_path: Path) -> None:
+    path = Path(__file__).resolve().parents[2] / script
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+    done = subprocess.run(
+        [sys.executable, str(path), "--help"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "usage:" in done.stdout
