@@ -11,7 +11,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from app.auth.setup import install_auth
 from app.core import metrics
 from app.core.access_log import AccessLogWriter
-from app.core.audit import on_permission_denied
+from app.core.audit import install_audit_hooks, on_permission_denied
 from app.core.config import Settings, get_settings
 from app.core.database import (
     create_engine,
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = create_engine(settings)
     app.state.session_factory = create_session_factory(app.state.engine)
     app.state.read_session_factory = create_read_session_factory(app.state.engine)
+    install_audit_hooks()
     install_auth(app)
     sinks: list[AccessSink] = [metrics.access_sink(app.state)]
     app.state.access_log = AccessLogWriter(

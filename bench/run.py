@@ -458,6 +458,7 @@ async def count_rows(url: str, table: str, where: str = "") -> int:
 async def create_admin(url: str) -> None:
     from app.auth.schemas import UserCreate
     from app.auth.service import UserService
+    from app.core.audit import install_audit_hooks
     from app.core.config import Settings
     from app.core.database import (
         create_engine,
@@ -482,6 +483,7 @@ async def create_admin(url: str) -> None:
             system,
         )
 
+    install_audit_hooks()
     await run_in_own_transaction(create_session_factory(engine), create)
     await engine.dispose()
 

@@ -29,6 +29,7 @@ from app.auth.models import Role, User
 from app.auth.roles_service import RoleService
 from app.auth.schemas import RoleCreate, UserCreate
 from app.auth.service import UserService
+from app.core.audit import install_audit_hooks
 from app.core.config import Settings, get_settings
 from app.core.database import create_engine, create_session_factory, run_in_own_transaction
 from app.core.logging import Actor, actor_var
@@ -140,6 +141,7 @@ async def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     engine = create_engine(settings)
     factory = create_session_factory(engine)
+    install_audit_hooks()  # the seed's writes are audited as system:seed like any other
     token = actor_var.set(SEED_ACTOR)
     try:
         roles, generated = await seed_auth(factory, settings)

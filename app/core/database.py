@@ -12,7 +12,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.audit import install_audit_hooks
 from app.core.config import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -102,8 +101,6 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    # Every session that can write audited tables carries the CDC hooks.
-    install_audit_hooks()
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 

@@ -14,6 +14,7 @@ from sqlmodel import select
 from app.auth.models import User
 from app.auth.schemas import UserCreate
 from app.auth.service import UserService
+from app.core.audit import install_audit_hooks
 from app.core.config import get_settings
 from app.core.database import create_engine, create_session_factory
 from app.core.permissions import Principal
@@ -27,6 +28,7 @@ async def main() -> int:
     password = os.environ["FIRST_SUPERUSER_PASSWORD"]
     engine = create_engine(get_settings())
     factory = create_session_factory(engine)
+    install_audit_hooks()
     try:
         async with factory() as session:
             found = (await session.exec(select(User).where(User.email == email))).first()
