@@ -11,6 +11,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from app.auth.setup import install_auth
 from app.core import metrics
 from app.core.access_log import AccessLogWriter
+from app.core.app_settings import BindSettings
 from app.core.audit import install_audit_hooks, on_permission_denied
 from app.core.config import Settings, get_settings
 from app.core.database import (
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     app.add_middleware(RequestContextMiddleware, settings=settings, sinks=sinks)
+    app.add_middleware(BindSettings)
     return app
 
 

@@ -7,7 +7,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.core.config import get_settings
+from app.core.app_settings import current_settings
 from app.core.pagination import MAX_INT
 from app.core.schemas import InstantFilter
 
@@ -79,7 +79,7 @@ class KeysetQuery(BaseModel):
     @field_validator("limit")
     @classmethod
     def _cap_limit(cls, limit: int) -> int:
-        cap = max(get_settings().page_size_max, DEFAULT_LIMIT)
+        cap = max(current_settings().page_size_max, DEFAULT_LIMIT)
         if limit > cap:
             raise ValueError(f"limit must be at most {cap}")
         return limit

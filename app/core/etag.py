@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Response
 from pydantic import WithJsonSchema
 
-from app.core.config import get_settings
+from app.core.app_settings import AppSettings
 from app.core.exceptions import PreconditionFailed, PreconditionRequired
 
 # `*`, or the ETag this API handed out (a weak one is read as the same version). The pattern is
@@ -29,6 +29,7 @@ def set_etag(response: Response, version: int) -> None:
 
 
 async def parse_if_match(
+    settings: AppSettings,
     if_match: Annotated[
         str | None,
         Header(alias="If-Match", pattern=IF_MATCH_PATTERN),
@@ -39,7 +40,7 @@ async def parse_if_match(
 ) -> int | None:
     """The version the client last saw, or None when it sent no precondition (or `*`)."""
     if if_match is None:
-        if get_settings().require_if_match:
+        if settings.require_if_match:
             raise PreconditionRequired(
                 "Send If-Match with the ETag of the record you read, so that a colleague's "
                 "edit is never overwritten silently."

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.core.config import get_settings
 from app.core.database import READ_ONLY
 from app.core.pagination import ListQuery
 
@@ -49,6 +48,7 @@ async def _rows(
     factory: async_sessionmaker[AsyncSession],
     stmt: SelectOfScalar[Any],
     schema: type[BaseModel],
+    max_rows: int,
 ) -> AsyncIterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -56,7 +56,7 @@ async def _rows(
     writer.writerow(fields)
     async with factory() as session:
         await session.connection(execution_options={READ_ONLY: True})
-        limited = stmt.limit(get_settings().export_max_rows).execution_options(yield_per=CHUNK_ROWS)
+        limited = stmt.limit(max_rows).execution_options(yield_per=CHUNK_ROWS)
         result = await session.stream_scalars(limited)
         count = 0
         async for record in result:
@@ -74,7 +74,12 @@ def csv_response(
     request: Request, stmt: SelectOfScalar[Any], schema: type[BaseModel], name: str
 ) -> StreamingResponse:
     return StreamingResponse(
-        _rows(request.app.state.session_factory, stmt, schema),
+        _rows(
+            request.app.state.session_factory,
+            stmt,
+            schema,
+            request.app.state.settings.export_max_rows,
+        ),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )

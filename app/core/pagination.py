@@ -10,7 +10,7 @@ from typing import ClassVar, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.core.config import get_settings
+from app.core.app_settings import current_settings
 
 # Keeps every integer a client can send inside what both databases store (32-bit ints).
 MAX_INT = 2_147_483_647
@@ -23,7 +23,7 @@ class ListQuery(BaseModel):
     default_sort: ClassVar[str] = "-created_at"
 
     page: int = Field(default=1, ge=1, le=MAX_INT)
-    size: int = Field(default_factory=lambda: get_settings().page_size_default, ge=1)
+    size: int = Field(default_factory=lambda: current_settings().page_size_default, ge=1)
     sort: str | None = Field(default=None, max_length=200, examples=["-created_at,id"])
     q: str | None = Field(default=None, min_length=1, max_length=200)
     format: Literal["json", "csv"] | None = None
@@ -31,7 +31,7 @@ class ListQuery(BaseModel):
     @field_validator("size")
     @classmethod
     def _cap_size(cls, size: int) -> int:
-        cap = get_settings().page_size_max
+        cap = current_settings().page_size_max
         if size > cap:
             raise ValueError(f"size must be at most {cap}")
         return size
@@ -49,7 +49,7 @@ class ListQuery(BaseModel):
 
     @model_validator(mode="after")
     def _cap_offset(self) -> Self:
-        cap = get_settings().max_offset
+        cap = current_settings().max_offset
         if self.offset > cap:
             raise ValueError(
                 f"page {self.page} starts past row {cap}: narrow the list with a filter "

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from app.core.app_settings import AppSettings
 from app.core.database import DbSession
 from app.core.etag import IfMatch, set_etag
 from app.core.export import csv_response, wants_csv
@@ -32,8 +33,8 @@ declare_crud("production", "production batches")
 router = APIRouter(prefix=f"{API_PREFIX}/production", tags=["production"])
 
 
-async def batch_service(session: DbSession) -> BatchService:
-    return BatchService(session)
+async def batch_service(session: DbSession, settings: AppSettings) -> BatchService:
+    return BatchService(session, settings)
 
 
 Batches = Annotated[BatchService, Depends(batch_service)]

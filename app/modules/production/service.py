@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.core.config import get_settings
+from app.core.config import Settings
 from app.core.etag import check_version
 from app.core.exceptions import InvalidState, NotFound, ValidationFailed
 from app.core.hooks import refuse_if_used
@@ -64,7 +64,8 @@ class _Tally:
 
 
 class BatchService:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+        self.quality_gate = settings.quality_gate
         self.batches = BatchRepository(session)
         self.products = ProductService(session)
 
@@ -125,7 +126,7 @@ class BatchService:
             raise InvalidState(
                 f"{self._label(batch)} is {batch.status}; only a batch in progress can complete."
             )
-        if get_settings().quality_gate and batch.accepted_inspections == 0:
+        if self.quality_gate and batch.accepted_inspections == 0:
             raise InvalidState(
                 f"{self._label(batch)} has no inspection with result pass or conditional; "
                 "the quality gate requires one before the batch can complete."

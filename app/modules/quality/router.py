@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from app.core.app_settings import AppSettings
 from app.core.database import DbSession
 from app.core.etag import IfMatch, set_etag
 from app.core.export import csv_response, wants_csv
@@ -31,8 +32,8 @@ declare_crud("quality", "quality inspections")
 router = APIRouter(prefix=f"{API_PREFIX}/quality", tags=["quality"])
 
 
-async def inspection_service(session: DbSession) -> InspectionService:
-    return InspectionService(session)
+async def inspection_service(session: DbSession, settings: AppSettings) -> InspectionService:
+    return InspectionService(session, settings)
 
 
 Inspections = Annotated[InspectionService, Depends(inspection_service)]

@@ -5,7 +5,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.service import DEACTIVATE_INSTEAD, UserService, on_user_delete
-from app.core.config import get_settings
+from app.core.config import Settings
 from app.core.etag import check_version
 from app.core.exceptions import ValidationFailed
 from app.core.hooks import refuse_if_used
@@ -43,6 +43,7 @@ def verdict(
     inspected_at: datetime,
     notes: str | None,
     chosen: InspectionResult | None,
+    pass_threshold: float,
 ) -> tuple[float, InspectionResult]:
     """Score and result of an inspection; 422 naming the field its figures break."""
     if defects_found > sample_size:
@@ -59,7 +60,7 @@ def verdict(
     score = score_of(sample_size, defects_found)
     if chosen is not None:
         return score, chosen
-    if score >= get_settings().quality_pass_threshold:
+    if score >= pass_threshold:
         return score, InspectionResult.PASS
     return score, InspectionResult.FAIL
 
@@ -77,9 +78,10 @@ def _figures(totals: Totals) -> dict[str, int | float | None]:
 
 
 class InspectionService:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+        self.pass_threshold = settings.quality_pass_threshold
         self.inspections = InspectionRepository(session)
-        self.batches = BatchService(session)
+        self.batches = BatchService(session, settings)
         self.users = UserService(session)
 
     async def list(self, query: InspectionListQuery) -> Page[InspectionRead]:
@@ -104,6 +106,7 @@ class InspectionService:
             inspected_at=inspected_at,
             notes=data.notes,
             chosen=data.result,
+            pass_threshold=self.pass_threshold,
         )
         inspection = Inspection(
             batch_id=data.batch_id,
@@ -177,8 +180,7 @@ class InspectionService:
     def _chosen(inspection: Inspection) -> InspectionResult | None:
         return inspection.result if inspection.result is InspectionResult.CONDITIONAL else None
 
-    @staticmethod
-    def _judge(inspection: Inspection, *, chosen: InspectionResult | None) -> None:
+    def _judge(self, inspection: Inspection, *, chosen: InspectionResult | None) -> None:
         """Set score and result from the figures; 422 naming the field they break."""
         inspection.score, inspection.result = verdict(
             inspection.sample_size,
@@ -186,6 +188,7 @@ class InspectionService:
             inspected_at=inspection.inspected_at,
             notes=inspection.notes,
             chosen=chosen,
+            pass_threshold=self.pass_threshold,
         )
 
     async def _refresh_batch(self, batch_id: int) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.config import get_settings
 from app.core.exceptions import InvalidState, NotFound, ValidationFailed
 from app.modules.production.models import BatchStatus
 from app.modules.production.schemas import (
@@ -45,7 +46,7 @@ async def _batch(service: BatchService, number: str, product_id: int, quantity: 
 
 
 async def test_a_batch_moves_pending_in_progress_completed(session: AsyncSession) -> None:
-    service = BatchService(session)
+    service = BatchService(session, get_settings())
     batch_id = await _batch(service, "batch-1", await _product(session, "P-1"))
 
     started = await service.start(batch_id)
@@ -60,7 +61,7 @@ async def test_a_batch_moves_pending_in_progress_completed(session: AsyncSession
 
 
 async def test_illegal_moves_raise_invalid_state_naming_the_state(session: AsyncSession) -> None:
-    service = BatchService(session)
+    service = BatchService(session, get_settings())
     batch_id = await _batch(service, "BATCH-2", await _product(session, "P-2"))
 
     with pytest.raises(InvalidState, match="pending"):
@@ -76,9 +77,9 @@ async def test_illegal_moves_raise_invalid_state_naming_the_state(session: Async
 
 
 async def test_quality_gate_needs_an_accepted_inspection(
-    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession,
 ) -> None:
-    service = BatchService(session)
+    service = BatchService(session, get_settings())
     batch_id = await _batch(service, "BATCH-3", await _product(session, "P-3"))
     await service.start(batch_id)
     await service.record_inspections(batch_id, mean_score=40.0, accepted=0)
@@ -86,15 +87,12 @@ async def test_quality_gate_needs_an_accepted_inspection(
     with pytest.raises(InvalidState, match="quality gate"):
         await service.complete(batch_id)
 
-    from app.core.config import get_settings
-
-    monkeypatch.setenv("QUALITY_GATE", "false")
-    get_settings.cache_clear()
-    assert (await service.complete(batch_id)).status is BatchStatus.COMPLETED
+    lenient = BatchService(session, get_settings().model_copy(update={"quality_gate": False}))
+    assert (await lenient.complete(batch_id)).status is BatchStatus.COMPLETED
 
 
 async def test_inspection_rules_of_a_batch(session: AsyncSession) -> None:
-    service = BatchService(session)
+    service = BatchService(session, get_settings())
     batch_id = await _batch(service, "BATCH-4", await _product(session, "P-4"))
 
     with pytest.raises(ValidationFailed) as missing:
@@ -115,7 +113,7 @@ async def test_inspection_rules_of_a_batch(session: AsyncSession) -> None:
 async def test_product_can_change_only_while_pending_and_must_be_active(
     session: AsyncSession,
 ) -> None:
-    service = BatchService(session)
+    service = BatchService(session, get_settings())
     first = await _product(session, "P-5")
     second = await _product(session, "P-6")
     inactive = await _product(session, "P-7", active=False)
@@ -133,7 +131,7 @@ async def test_product_can_change_only_while_pending_and_must_be_active(
 
 
 async def test_stats_fold_the_grouped_figures(session: AsyncSession) -> None:
-    service = BatchService(session)
+    service = BatchService(session, get_settings())
     a = await _product(session, "P-A")
     b = await _product(session, "P-B")
     done = await _batch(service, "BATCH-A1", a, 100)
@@ -167,7 +165,7 @@ async def test_stats_fold_the_grouped_figures(session: AsyncSession) -> None:
 async def test_stats_cost_one_grouped_query_whatever_the_row_count(
     session: AsyncSession,
 ) -> None:
-    service = BatchService(session)
+    service = BatchService(session, get_settings())
     product_id = await _product(session, "P-Q")
     for number in range(12):
         await _batch(service, f"BATCH-Q{number}", product_id)

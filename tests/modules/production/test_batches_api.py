@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 
 from tests.conftest import Headers
@@ -187,7 +188,7 @@ async def test_fail_needs_a_reason(client: AsyncClient, superuser: Headers) -> N
 
 
 async def test_quality_gate_refuses_completion_without_accepted_inspection(
-    client: AsyncClient, superuser: Headers, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, client: AsyncClient, superuser: Headers
 ) -> None:
     batch = await started_batch(client, superuser)
     url = f"{BATCHES}/{batch['id']}/complete"
@@ -200,10 +201,7 @@ async def test_quality_gate_refuses_completion_without_accepted_inspection(
     assert failing.status_code == 409
     assert "pass or conditional" in failing.json()["detail"]
 
-    from app.core.config import get_settings
-
-    monkeypatch.setenv("QUALITY_GATE", "false")
-    get_settings.cache_clear()
+    app.state.settings = app.state.settings.model_copy(update={"quality_gate": False})
     assert (await client.post(url, headers=superuser)).status_code == 200
 
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 
 from tests.conftest import Headers
@@ -65,17 +66,14 @@ async def test_score_below_threshold_fails_and_threshold_comes_from_settings(
     client: AsyncClient,
     superuser: Headers,
     batch: dict[str, Any],
-    monkeypatch: pytest.MonkeyPatch,
+    app: FastAPI,
 ) -> None:
     exact = await inspect(client, superuser, batch["id"], 20, 1)
     below = await inspect(client, superuser, batch["id"], 3, 1)
     assert (exact["score"], exact["result"]) == (95.0, "pass")
     assert (below["score"], below["result"]) == (66.67, "fail")
 
-    from app.core.config import get_settings
-
-    monkeypatch.setenv("QUALITY_PASS_THRESHOLD", "60")
-    get_settings.cache_clear()
+    app.state.settings = app.state.settings.model_copy(update={"quality_pass_threshold": 60})
     lenient = await inspect(client, superuser, batch["id"], 3, 1)
     assert lenient["result"] == "pass"
     score = (await client.get(f"{BATCHES}/{batch['id']}", headers=superuser)).json()
