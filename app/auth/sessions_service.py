@@ -66,7 +66,9 @@ class AuthService:
 
     async def login(self, email: str, password: str, client: ClientInfo) -> Tokens:
         account = email.strip().lower()
-        await self.throttle.check(account, client.address)
+        # Counted before bcrypt, refunded below on success: concurrent guesses cannot
+        # outrun the count.
+        reservation = await self.throttle.reserve(account, client.address)
 
         async def find(session: AsyncSession) -> User | None:
             return await UserRepository(session).get_by_email(account)
@@ -75,7 +77,6 @@ class AuthService:
         rounds = self.settings.bcrypt_rounds
         valid = await verify_password(password, user.password_hash if user else None, rounds)
         if user is None or user.id is None or not valid or not user.is_active:
-            await self.throttle.record_failure(account, client.address)
             metrics.login_failed()
             await record_security_event(
                 self.factory,
@@ -84,6 +85,7 @@ class AuthService:
                 details={"email": account[:320]},
             )
             raise NotAuthenticated(LOGIN_FAILED)
+        await self.throttle.refund(reservation)
         rehash = (
             await hash_password(password, rounds)
             if hash_cost(user.password_hash) < rounds
@@ -123,7 +125,7 @@ class AuthService:
     ) -> None:
         """Checks the current password (failures count towards the login throttle), sets the
         new one and ends every other session of the user."""
-        await self.throttle.check(principal.email, client.address)
+        reservation = await self.throttle.reserve(principal.email, client.address)
 
         async def find(session: AsyncSession) -> User | None:
             return await session.get(User, principal.user_id)
@@ -131,8 +133,8 @@ class AuthService:
         user = await run_in_own_transaction(self.factory, find, read_only=True)
         rounds = self.settings.bcrypt_rounds
         if user is None or not await verify_password(current, user.password_hash, rounds):
-            await self.throttle.record_failure(principal.email, client.address)
             raise ValidationFailed.for_field("current_password", "The password is not correct.")
+        await self.throttle.refund(reservation)
         new_hash = await hash_password(new, rounds)
 
         async def store(session: AsyncSession) -> None:
