@@ -41,6 +41,9 @@ def _check_origin(request: Request) -> None:
 
 
 def _token_answer(request: Request, response: Response, tokens: Tokens) -> TokenPair:
+    # RFC 6749 5.1: no cache, shared or private, may keep a token answer.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
     settings = request.app.state.settings
     access_seconds = int(settings.access_token_minutes * 60)
     if not cookie_mode(request):
