@@ -35,6 +35,7 @@ from app.core.throttle import LoginThrottle
 
 LOGIN_FAILED = "Incorrect email or password."
 REFRESH_FAILED = "The refresh token is invalid, expired or already used: log in again."
+LOGOUT_FAILED = "Send an access token, or in cookie mode the refresh cookie, to sign out."
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +118,36 @@ class AuthService:
             raise NotAuthenticated(REFRESH_FAILED)
         return tokens
 
-    async def logout(self, principal: Principal) -> None:
-        await self._revoke(principal.session_id or "", "logout", principal.user_id, {})
+    async def logout(self, principal: Principal | None, refresh_token: str | None = None) -> None:
+        """End the principal's session and the one `refresh_token` names (a browser's
+        cookie, when its access token has expired). Ending a session that is already over
+        is no error; NotAuthenticated when neither names a session of ours."""
+        targets: dict[str, int] = {}
+        if principal is not None and principal.session_id:
+            targets[principal.session_id] = principal.user_id
+        claims: TokenClaims | None = None
+        if refresh_token:
+            try:
+                claims = self.codec.verify(refresh_token, "refresh")
+            except NotAuthenticated:
+                if principal is None:
+                    raise
+        digest = token_digest(refresh_token) if refresh_token else ""
+
+        async def end(session: AsyncSession) -> None:
+            repo = SessionRepository(session)
+            # Only a token this server issued for that session names it.
+            named = await repo.session_of(claims.jti, digest) if claims is not None else None
+            if claims is not None and named == claims.session_id:
+                targets[claims.session_id] = claims.user_id
+            if not targets:
+                raise NotAuthenticated(LOGOUT_FAILED)
+            now = utc_now()
+            for session_id, user_id in targets.items():
+                if await repo.revoke(session_id, now):
+                    await add_security_event(session, "logout", entity_id=user_id, details={})
+
+        await run_in_own_transaction(self.factory, end)
 
     async def change_password(
         self, principal: Principal, current: str, new: str, client: ClientInfo
