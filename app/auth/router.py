@@ -2,7 +2,8 @@
 
 Browsers may use cookie mode (`X-Auth-Mode: cookie`): the refresh token then travels only in
 an HttpOnly, SameSite=Strict cookie scoped to this path. A cross-site form cannot send the
-custom header, and a present Origin must be this host, so the cookie cannot be used by CSRF.
+custom header, and a present Origin must be this host, so the cookie cannot be used by CSRF
+(to refresh, nor to sign a user out).
 """
 
 from typing import Annotated
@@ -17,7 +18,7 @@ from app.auth.service import UserService
 from app.auth.sessions_service import Tokens
 from app.core.database import DbSession
 from app.core.exceptions import NotAuthenticated, PermissionDenied
-from app.core.permissions import CurrentPrincipal, registry
+from app.core.permissions import CurrentPrincipal, Principal, current_principal, registry
 from app.core.routing import API_PREFIX, COMMON, WRITE_RESPONSES
 
 PREFIX = f"{API_PREFIX}/auth"
@@ -37,10 +38,13 @@ def cookie_mode(request: Request) -> bool:
 def _check_origin(request: Request) -> None:
     origin = request.headers.get("origin")
     if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
-        raise PermissionDenied("Cookie refresh is only accepted from this site's own pages.")
+        raise PermissionDenied("The refresh cookie is only accepted from this site's own pages.")
 
 
 def _token_answer(request: Request, response: Response, tokens: Tokens) -> TokenPair:
+    # RFC 6749 5.1: no cache, shared or private, may keep a token answer.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
     settings = request.app.state.settings
     access_seconds = int(settings.access_token_minutes * 60)
     if not cookie_mode(request):
@@ -105,11 +109,15 @@ async def refresh_tokens(
         if data is not None or not cookie_mode(request):
             raise
         # A dead cookie would be sent, and refused, on every page load until it expired.
-        cleared = Response()
-        _clear_cookie(request, cleared)
-        clear = {"set-cookie": cleared.headers["set-cookie"]}
-        raise NotAuthenticated(refused.detail, headers=clear) from refused
+        raise NotAuthenticated(refused.detail, headers=_clearing(request)) from refused
     return _token_answer(request, response, tokens)
+
+
+def _clearing(request: Request) -> dict[str, str]:
+    """The headers of an error answer that also clears the refresh cookie."""
+    cleared = Response()
+    _clear_cookie(request, cleared)
+    return {"set-cookie": cleared.headers["set-cookie"]}
 
 
 def _clear_cookie(request: Request, response: Response) -> None:
@@ -123,11 +131,26 @@ def _clear_cookie(request: Request, response: Response) -> None:
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=COMMON)
-async def logout(
-    principal: CurrentPrincipal, request: Request, response: Response, auth: Auth
-) -> None:
-    await auth.logout(principal)
-    if cookie_mode(request) or COOKIE in request.cookies:
+async def logout(request: Request, response: Response, auth: Auth, session: DbSession) -> None:
+    """Ends the access token's session. With `X-Auth-Mode: cookie` it also ends the session
+    the refresh cookie names, even when the access token has expired (a browser tab left
+    open past it): signing out must not leave a cookie that signs the user back in."""
+    use_cookie = cookie_mode(request)
+    if use_cookie:
+        _check_origin(request)
+    principal: Principal | None
+    try:
+        principal = await current_principal(request, session)
+    except NotAuthenticated:
+        if not use_cookie:
+            raise
+        principal = None
+    refresh_token = request.cookies.get(COOKIE) if use_cookie else None
+    try:
+        await auth.logout(principal, refresh_token)
+    except NotAuthenticated as refused:
+        raise NotAuthenticated(refused.detail, headers=_clearing(request)) from refused
+    if use_cookie or COOKIE in request.cookies:
         _clear_cookie(request, response)
 
 

@@ -122,6 +122,13 @@ class SessionRepository:
     async def get_token(self, jti: str) -> RefreshToken | None:
         return await self.session.get(RefreshToken, jti)
 
+    async def session_of(self, jti: str, digest: str) -> str | None:
+        """The session of a refresh token this server issued (used or not), else None."""
+        stmt = select(RefreshToken.session_id).where(
+            RefreshToken.jti == jti, RefreshToken.token_hash == digest
+        )
+        return (await self.session.exec(stmt)).first()
+
     async def revoke(self, session_id: str, now: datetime) -> bool:
         stmt = (
             update(LoginSession)

@@ -35,6 +35,7 @@ from app.core.throttle import LoginThrottle
 
 LOGIN_FAILED = "Incorrect email or password."
 REFRESH_FAILED = "The refresh token is invalid, expired or already used: log in again."
+LOGOUT_FAILED = "Send an access token, or in cookie mode the refresh cookie, to sign out."
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,9 @@ class AuthService:
 
     async def login(self, email: str, password: str, client: ClientInfo) -> Tokens:
         account = email.strip().lower()
-        await self.throttle.check(account, client.address)
+        # Counted before bcrypt, refunded below on success: concurrent guesses cannot
+        # outrun the count.
+        reservation = await self.throttle.reserve(account, client.address)
 
         async def find(session: AsyncSession) -> User | None:
             return await UserRepository(session).get_by_email(account)
@@ -75,7 +78,6 @@ class AuthService:
         rounds = self.settings.bcrypt_rounds
         valid = await verify_password(password, user.password_hash if user else None, rounds)
         if user is None or user.id is None or not valid or not user.is_active:
-            await self.throttle.record_failure(account, client.address)
             metrics.login_failed()
             await record_security_event(
                 self.factory,
@@ -84,6 +86,7 @@ class AuthService:
                 details={"email": account[:320]},
             )
             raise NotAuthenticated(LOGIN_FAILED)
+        await self.throttle.refund(reservation)
         rehash = (
             await hash_password(password, rounds)
             if hash_cost(user.password_hash) < rounds
@@ -115,15 +118,43 @@ class AuthService:
             raise NotAuthenticated(REFRESH_FAILED)
         return tokens
 
-    async def logout(self, principal: Principal) -> None:
-        await self._revoke(principal.session_id or "", "logout", principal.user_id, {})
+    async def logout(self, principal: Principal | None, refresh_token: str | None = None) -> None:
+        """End the principal's session and the one `refresh_token` names (a browser's
+        cookie, when its access token has expired). Ending a session that is already over
+        is no error; NotAuthenticated when neither names a session of ours."""
+        targets: dict[str, int] = {}
+        if principal is not None and principal.session_id:
+            targets[principal.session_id] = principal.user_id
+        claims: TokenClaims | None = None
+        if refresh_token:
+            try:
+                claims = self.codec.verify(refresh_token, "refresh")
+            except NotAuthenticated:
+                if principal is None:
+                    raise
+        digest = token_digest(refresh_token) if refresh_token else ""
+
+        async def end(session: AsyncSession) -> None:
+            repo = SessionRepository(session)
+            # Only a token this server issued for that session names it.
+            named = await repo.session_of(claims.jti, digest) if claims is not None else None
+            if claims is not None and named == claims.session_id:
+                targets[claims.session_id] = claims.user_id
+            if not targets:
+                raise NotAuthenticated(LOGOUT_FAILED)
+            now = utc_now()
+            for session_id, user_id in targets.items():
+                if await repo.revoke(session_id, now):
+                    await add_security_event(session, "logout", entity_id=user_id, details={})
+
+        await run_in_own_transaction(self.factory, end)
 
     async def change_password(
         self, principal: Principal, current: str, new: str, client: ClientInfo
     ) -> None:
         """Checks the current password (failures count towards the login throttle), sets the
         new one and ends every other session of the user."""
-        await self.throttle.check(principal.email, client.address)
+        reservation = await self.throttle.reserve(principal.email, client.address)
 
         async def find(session: AsyncSession) -> User | None:
             return await session.get(User, principal.user_id)
@@ -131,8 +162,8 @@ class AuthService:
         user = await run_in_own_transaction(self.factory, find, read_only=True)
         rounds = self.settings.bcrypt_rounds
         if user is None or not await verify_password(current, user.password_hash, rounds):
-            await self.throttle.record_failure(principal.email, client.address)
             raise ValidationFailed.for_field("current_password", "The password is not correct.")
+        await self.throttle.refund(reservation)
         new_hash = await hash_password(new, rounds)
 
         async def store(session: AsyncSession) -> None:
@@ -251,7 +282,9 @@ class AuthService:
         ):
             return None
         grace = timedelta(seconds=self.settings.refresh_reuse_grace_seconds)
-        if now - stored.used_at < grace:
+        # Tested only with a grace: a concurrent loser's `now` can precede the winner's
+        # used_at, and without a grace that is a replay like any other.
+        if grace and now - stored.used_at < grace:
             return None
         # A rotated token came back: someone holds a copy. End the whole login session.
         await repo.revoke(claims.session_id, now)

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     metrics_allowed_networks: CsvList = Field(default_factory=list)
 
+    # --- Redis as the throttle's and rate limiter's store (security hardening) ---
+    # How long a Redis call may take before login answers 503 and the API limit lets the
+    # request through: a Redis that hangs must not hang every request with it.
+    redis_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
+
     @property
     def is_production(self) -> bool:
         return self.environment == "production"

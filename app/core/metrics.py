@@ -83,6 +83,10 @@ REFRESH_REPLAYS = Counter(
 RATE_LIMITED = Counter(
     "fastops_rate_limited_total", "API requests refused with 429 by the global rate limit."
 )
+RATE_LIMIT_UNAVAILABLE = Counter(
+    "fastops_rate_limit_unavailable_total",
+    "API requests let through unlimited because the rate limit's store (Redis) did not answer.",
+)
 
 
 def login_failed() -> None:
@@ -99,6 +103,10 @@ def refresh_replayed() -> None:
 
 def rate_limited() -> None:
     RATE_LIMITED.inc()
+
+
+def rate_limit_unavailable() -> None:
+    RATE_LIMIT_UNAVAILABLE.inc()
 
 
 def access_log_dropped(count: int = 1) -> None:

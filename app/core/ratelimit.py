@@ -3,7 +3,10 @@ per client address. Counters live in Redis when `REDIS_URL` is set (shared by ev
 else in this process's memory (the single-process default).
 
 Every `/api/` answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`;
-a refusal is a 429 problem+json with `Retry-After`. The token is checked only for its
+a refusal is a 429 problem+json with `Retry-After`. When Redis does not answer within
+`REDIS_TIMEOUT_SECONDS` the limit fails open: the request is served without the headers, with
+a logged warning and `fastops_rate_limit_unavailable_total` counting it (the login throttle,
+which guards passwords, fails closed instead: see core.throttle). The token is checked only for its
 signature and claims here, without a database hit: a forged or expired token counts against
 the address, so inventing subjects cannot multiply a client's allowance.
 """
@@ -27,8 +30,6 @@ from app.core.logging import get_logger
 from app.core.security import TokenCodec
 
 API_PREFIX = "/api/"
-# A Redis that hangs must not hang every API request with it (see the fail-open below).
-REDIS_TIMEOUT_SECONDS = 1.0
 log = get_logger(__name__)
 
 
@@ -56,10 +57,11 @@ class ApiRateLimiter:
         self.pool: ConnectionPool | None = None
         self.storage: Storage
         if settings.redis_url:
+            # A Redis that hangs must not hang every API request with it.
             self.pool = ConnectionPool.from_url(
                 settings.redis_url,
-                socket_timeout=REDIS_TIMEOUT_SECONDS,
-                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_timeout=settings.redis_timeout_seconds,
+                socket_connect_timeout=settings.redis_timeout_seconds,
             )
             self.storage = RedisStorage(
                 f"async+{settings.redis_url}",
@@ -122,6 +124,7 @@ class RateLimitMiddleware:
         except Exception as exc:
             # The limiter's store is down: serving without a limit beats refusing everyone.
             log.warning("rate_limit_unavailable", error=str(exc))
+            metrics.rate_limit_unavailable()
             await self.app(scope, receive, send)
             return
         extra = decision.headers()

@@ -1,8 +1,19 @@
 """Cookie mode for browsers: the refresh token lives only in an HttpOnly cookie."""
 
+from fastapi import FastAPI
 from httpx import AsyncClient
 
-from tests.auth.support import LOGOUT, ME, REFRESH, SESSIONS, bearer, claims_of, post_login
+from tests.auth.support import (
+    LOGOUT,
+    ME,
+    REFRESH,
+    SESSIONS,
+    bearer,
+    claims_of,
+    forge,
+    post_login,
+    security_events,
+)
 from tests.users import MakeUser
 
 COOKIE_MODE = {"X-Auth-Mode": "cookie"}
@@ -98,3 +109,76 @@ async def test_a_refused_cookie_is_cleared_and_a_refused_body_token_touches_no_c
     body_token = await client.post(REFRESH, json={"refresh_token": "not-a-token"})
     assert body_token.status_code == 401
     assert "set-cookie" not in body_token.headers
+
+
+async def test_cookie_logout_with_an_expired_access_token_ends_the_cookies_session(
+    client: AsyncClient, app: FastAPI, make_user: MakeUser
+) -> None:
+    user = await make_user()
+    login = await post_login(client, user.email, user.password, headers=COOKIE_MODE)
+    access = login.json()["access_token"]
+    cookie = client.cookies["fastops_refresh"]
+    expired = forge(app.state.settings, sub=str(user.id), sid=claims_of(access)["sid"], exp=1)
+
+    without_token = await client.post(LOGOUT, headers=COOKIE_MODE)
+    client.cookies.set("fastops_refresh", cookie, path="/api/v1/auth")
+    with_expired = await client.post(LOGOUT, headers={**COOKIE_MODE, **bearer(expired)})
+
+    assert without_token.status_code == 204
+    assert 'fastops_refresh=""' in without_token.headers["set-cookie"]
+    # Signing out twice is harmless: the session is already over.
+    assert with_expired.status_code == 204
+    client.cookies.set("fastops_refresh", cookie, path="/api/v1/auth")
+    assert (await client.post(REFRESH, headers=COOKIE_MODE)).status_code == 401
+    assert (await client.get(ME, headers=bearer(access))).status_code == 401
+    assert (await client.get(ME, headers=user.headers)).status_code == 200  # other sessions
+    events = await security_events(app, "logout")
+    assert [e.entity_id for e in events] == [user.id]
+
+
+async def test_cookie_logout_with_a_garbage_access_token_still_ends_the_session(
+    client: AsyncClient, make_user: MakeUser
+) -> None:
+    user = await make_user()
+    await post_login(client, user.email, user.password, headers=COOKIE_MODE)
+    cookie = client.cookies["fastops_refresh"]
+
+    response = await client.post(LOGOUT, headers={**COOKIE_MODE, **bearer("garbage")})
+
+    assert response.status_code == 204
+    client.cookies.set("fastops_refresh", cookie, path="/api/v1/auth")
+    assert (await client.post(REFRESH, headers=COOKIE_MODE)).status_code == 401
+
+
+async def test_cookie_logout_is_guarded_like_cookie_refresh(
+    client: AsyncClient, make_user: MakeUser
+) -> None:
+    user = await make_user()
+    await post_login(client, user.email, user.password, headers=COOKIE_MODE)
+    cookie = client.cookies["fastops_refresh"]
+
+    foreign = await client.post(
+        LOGOUT, headers={**COOKIE_MODE, "Origin": "https://evil.example.com"}
+    )
+    no_header = await client.post(LOGOUT)  # a cross-site form cannot send the header
+
+    assert foreign.status_code == 403
+    assert no_header.status_code == 401
+    assert no_header.headers["www-authenticate"] == "Bearer"
+    # Neither ended the session: the cookie still refreshes.
+    client.cookies.set("fastops_refresh", cookie, path="/api/v1/auth")
+    assert (await client.post(REFRESH, headers=COOKIE_MODE)).status_code == 200
+
+
+async def test_cookie_logout_without_a_usable_cookie_or_token_is_401(
+    client: AsyncClient,
+) -> None:
+    nothing = await client.post(LOGOUT, headers=COOKIE_MODE)
+    client.cookies.set("fastops_refresh", "not-a-token", path="/api/v1/auth")
+    forged = await client.post(LOGOUT, headers=COOKIE_MODE)
+
+    assert nothing.status_code == 401
+    assert forged.status_code == 401
+    assert forged.headers["content-type"] == "application/problem+json"
+    # A cookie that cannot name a session is cleared all the same.
+    assert 'fastops_refresh=""' in forged.headers["set-cookie"]

@@ -4,7 +4,7 @@ from sqlmodel import select
 
 from app.auth.models import RefreshToken, User
 from app.core.security import hash_cost
-from tests.auth.support import ME, bearer, claims_of, post_login, security_events
+from tests.auth.support import ME, REFRESH, bearer, claims_of, post_login, security_events
 from tests.users import MakeUser
 
 
@@ -134,3 +134,23 @@ async def test_login_needs_the_form_fields(client: AsyncClient) -> None:
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "password"]
+
+
+async def test_token_answers_are_never_stored_by_caches(
+    client: AsyncClient, make_user: MakeUser
+) -> None:
+    user = await make_user()
+    cookie_mode = {"X-Auth-Mode": "cookie"}
+
+    answers = {
+        "login": await post_login(client, user.email, user.password),
+        "cookie login": await post_login(client, user.email, user.password, headers=cookie_mode),
+        "cookie refresh": await client.post(REFRESH, headers=cookie_mode),
+    }
+    pair = answers["login"].json()
+    answers["refresh"] = await client.post(REFRESH, json={"refresh_token": pair["refresh_token"]})
+
+    for name, answer in answers.items():
+        assert answer.status_code == 200, name
+        assert answer.headers["cache-control"] == "no-store", name
+        assert answer.headers["pragma"] == "no-cache", name

@@ -56,19 +56,71 @@ async def test_replaying_a_rotated_token_revokes_that_session_only(
     ]
 
 
+def _grace(app: FastAPI, seconds: int) -> None:
+    app.state.settings = app.state.settings.model_copy(
+        update={"refresh_reuse_grace_seconds": seconds}
+    )
+
+
+async def _still_signed_in(client: AsyncClient, pair: dict[str, str]) -> bool:
+    me = await client.get(ME, headers=bearer(pair["access_token"]))
+    again = await client.post(REFRESH, json={"refresh_token": pair["refresh_token"]})
+    return me.status_code == 200 and again.status_code == 200
+
+
 async def test_a_retry_within_the_grace_is_refused_without_revoking(
     client: AsyncClient, app: FastAPI, make_user: MakeUser
 ) -> None:
-    app.state.settings = app.state.settings.model_copy(update={"refresh_reuse_grace_seconds": 60})
+    _grace(app, 5)
     user = await make_user()
     first = await token_pair(client, user.email, user.password)
     rotated = (await client.post(REFRESH, json={"refresh_token": first["refresh_token"]})).json()
 
     retry = await client.post(REFRESH, json={"refresh_token": first["refresh_token"]})
 
+    # Only hashes are stored, so the server cannot hand the rotated pair out again.
     assert retry.status_code == 401
-    assert (await client.get(ME, headers=bearer(rotated["access_token"]))).status_code == 200
+    assert await _still_signed_in(client, rotated)
     assert await security_events(app, "refresh_replay") == []
+
+
+async def test_twenty_concurrent_refreshes_within_the_grace_leave_the_winner_signed_in(
+    client: AsyncClient, app: FastAPI, make_user: MakeUser
+) -> None:
+    _grace(app, 5)
+    user = await make_user()
+    pair = await token_pair(client, user.email, user.password)
+
+    answers = await asyncio.gather(
+        *(client.post(REFRESH, json={"refresh_token": pair["refresh_token"]}) for _ in range(20))
+    )
+
+    codes = [a.status_code for a in answers]
+    assert (codes.count(200), codes.count(401)) == (1, 19)
+    winner = next(a.json() for a in answers if a.status_code == 200)
+    assert await _still_signed_in(client, winner)
+    assert await security_events(app, "refresh_replay") == []
+
+
+async def test_twenty_concurrent_refreshes_without_grace_end_the_session(
+    client: AsyncClient, app: FastAPI, make_user: MakeUser
+) -> None:
+    user = await make_user()
+    pair = await token_pair(client, user.email, user.password)
+
+    answers = await asyncio.gather(
+        *(client.post(REFRESH, json={"refresh_token": pair["refresh_token"]}) for _ in range(20))
+    )
+
+    codes = [a.status_code for a in answers]
+    assert (codes.count(200), codes.count(401)) == (1, 19)
+    # The losers were replays: the whole session, the winner's new pair included, is over.
+    winner = next(a.json() for a in answers if a.status_code == 200)
+    assert (await client.get(ME, headers=bearer(winner["access_token"]))).status_code == 401
+    again = await client.post(REFRESH, json={"refresh_token": winner["refresh_token"]})
+    assert again.status_code == 401
+    assert await security_events(app, "refresh_replay")
+    assert (await client.get(ME, headers=user.headers)).status_code == 200
 
 
 async def test_concurrent_refreshes_with_one_token_give_at_most_one_success(

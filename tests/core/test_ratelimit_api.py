@@ -1,4 +1,3 @@
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -9,9 +8,9 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from app.core.config import Settings, get_settings
-from app.core.ratelimit import ApiRateLimiter, RateLimitMiddleware
 from app.main import create_app
-from tests.ops.servers import redis_url
+from tests.core.test_metrics_api import sample
+from tests.ops.servers import free_port, redis_url
 
 URL = "/api/v1/products"
 
@@ -113,34 +112,29 @@ async def test_paths_outside_the_api_are_not_limited(
     assert "ratelimit-limit" not in answers[0].headers
 
 
-async def test_an_unreachable_store_lets_requests_through(
+async def test_an_unreachable_store_lets_requests_through_and_says_so(
     test_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = get_settings()
+    # Nothing listens on that port. The general limit fails open (logged and counted); the
+    # login throttle, which guards passwords, fails closed (tests/auth/test_throttle_api.py).
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    get_settings.cache_clear()
     application = create_app()
-    broken = Settings(**{**settings.model_dump(), "redis_url": f"redis://127.0.0.1:{port}/0"})
-    limiter = ApiRateLimiter(broken, application.state.token_codec)
-    decision_error: Exception | None = None
-    try:
-        await limiter.check(None, "1.2.3.4")
-    except Exception as exc:
-        decision_error = exc
-    assert decision_error is not None
-    await limiter.aclose()
-    # Swap the running middleware's limiter for the broken one.
-    for middleware in application.user_middleware:
-        if middleware.cls is RateLimitMiddleware:  # type: ignore[comparison-overlap]
-            middleware.kwargs["limiter"] = limiter
     transport = ASGITransport(app=application, raise_app_exceptions=False)
-    async with AsyncClient(transport=transport, base_url="http://testserver") as http:
-        response = await http.get(URL)
-    await application.state.engine.dispose()
+    async with (
+        application.router.lifespan_context(application),
+        AsyncClient(transport=transport, base_url="http://testserver") as http,
+    ):
+        before = sample((await http.get("/metrics")).text, "fastops_rate_limit_unavailable_total")
+        started = time.monotonic()
+        answers = [await http.get(URL) for _ in range(2)]
+        elapsed = time.monotonic() - started
+        after = sample((await http.get("/metrics")).text, "fastops_rate_limit_unavailable_total")
 
-    assert response.status_code == 401
-    assert "ratelimit-limit" not in response.headers
+    assert [a.status_code for a in answers] == [401, 401]
+    assert all("ratelimit-limit" not in a.headers for a in answers)
+    assert after == before + 2
+    assert elapsed < 10  # refused connections fail fast: no backing off for seconds
 
 
 async def test_two_apps_on_one_redis_share_the_counter(

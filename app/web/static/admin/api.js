@@ -107,21 +107,25 @@ export async function login(email, password) {
   remember(true);
 }
 
+// Signed out only once the server says so: the refresh cookie names the session, so the
+// server ends it even when the access token has expired. A 401 means there was no session
+// left to end. Any other answer (offline, 5xx) throws and leaves the user signed in, so the
+// screen never claims "signed out" while the cookie could still sign them back in.
 export async function logout() {
-  try {
-    await fetch(`${AUTH}/logout`, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "X-Auth-Mode": "cookie",
-        "Content-Type": "application/json",
-        ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}),
-      },
-      body: "{}",
-    });
-  } finally {
-    signedOut();
+  const response = await fetch(`${AUTH}/logout`, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: {
+      "X-Auth-Mode": "cookie",
+      "Content-Type": "application/json",
+      ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}),
+    },
+    body: "{}",
+  });
+  if (!response.ok && response.status !== 401) {
+    throw new ApiError(response.status, await parse(response).catch(() => null));
   }
+  signedOut();
 }
 
 export function hasToken() {

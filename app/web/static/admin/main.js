@@ -36,6 +36,19 @@ function Screen({ route }) {
 function Shell({ me, onSignOut }) {
   const route = useRoute();
   const main = useRef(null);
+  const [signingOut, setSigningOut] = useState(false);
+  const [signOutError, setSignOutError] = useState(null);
+  async function signOut() {
+    setSigningOut(true);
+    setSignOutError(null);
+    try {
+      await onSignOut();
+    } catch (err) {
+      const why = (err.problem && err.problem.detail) || "Check the connection and try again.";
+      setSignOutError(new Error(`You are still signed in: signing out did not complete. ${why}`));
+      setSigningOut(false);
+    }
+  }
   useEffect(() => {
     // Move focus to the new screen so keyboard and screen-reader users follow navigation.
     if (main.current) main.current.focus({ preventScroll: true });
@@ -46,9 +59,10 @@ function Shell({ me, onSignOut }) {
       <${Nav} me=${me} current=${route.parts[0] || "dashboard"} />
       <div class="user">
         <span class="user-email">${me.email}</span>
-        <button type="button" onClick=${onSignOut}>Sign out</button>
+        <button type="button" onClick=${signOut} disabled=${signingOut}>Sign out</button>
       </div>
     </header>
+    <${ErrorBox} error=${signOutError} />
     <main id="main" tabindex="-1" ref=${main}>
       <${Screen} route=${route} />
     </main>`;
