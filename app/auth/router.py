@@ -18,6 +18,7 @@ from app.auth.service import UserService
 from app.auth.sessions_service import Tokens
 from app.core.database import DbSession
 from app.core.exceptions import NotAuthenticated, PermissionDenied
+from app.core.http_errors import Unauthenticated
 from app.core.permissions import CurrentPrincipal, Principal, current_principal, registry
 from app.core.routing import API_PREFIX, COMMON, WRITE_RESPONSES
 
@@ -109,7 +110,7 @@ async def refresh_tokens(
         if data is not None or not cookie_mode(request):
             raise
         # A dead cookie would be sent, and refused, on every page load until it expired.
-        raise NotAuthenticated(refused.detail, headers=_clearing(request)) from refused
+        raise Unauthenticated(refused.detail, headers=_clearing(request)) from refused
     return _token_answer(request, response, tokens)
 
 
@@ -149,7 +150,7 @@ async def logout(request: Request, response: Response, auth: Auth, session: DbSe
     try:
         await auth.logout(principal, refresh_token)
     except NotAuthenticated as refused:
-        raise NotAuthenticated(refused.detail, headers=_clearing(request)) from refused
+        raise Unauthenticated(refused.detail, headers=_clearing(request)) from refused
     if use_cookie or COOKIE in request.cookies:
         _clear_cookie(request, response)
 

@@ -69,6 +69,21 @@ def _install_sqlite_hooks(engine: AsyncEngine, settings: Settings) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class DatabaseUnreachable(Exception):
+    """The database server cannot be reached (refused, unknown host, timed out): a 503."""
+
+
+def _install_connect_guard(engine: AsyncEngine) -> None:
+    # asyncpg raises the socket's own OSError when a connection cannot be opened; the
+    # handlers should not have to treat every OSError in the app as "database down".
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except OSError as exc:
+            raise DatabaseUnreachable(f"cannot reach the database: {exc}") from exc
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         engine = create_async_engine(
@@ -96,6 +111,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=True,
         connect_args=connect_args,
     )
+    _install_connect_guard(engine)
     _install_timing_hooks(engine)
     return engine
 

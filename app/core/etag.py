@@ -11,7 +11,8 @@ from fastapi import Depends, Header, Response
 from pydantic import WithJsonSchema
 
 from app.core.app_settings import AppSettings
-from app.core.exceptions import PreconditionFailed, PreconditionRequired
+from app.core.exceptions import PreconditionFailed
+from app.core.http_errors import PreconditionRequired
 
 # `*`, or the ETag this API handed out (a weak one is read as the same version). The pattern is
 # part of the documented header, so a malformed value is a 422 found with the path's and the

@@ -1,24 +1,20 @@
-"""The domain's errors. Services raise them; only `core.handlers` turns them into HTTP.
+"""The domain's errors. Services raise them and say nothing of HTTP: `core.handlers` alone
+decides the status, problem type and title of each class.
 
 DomainError
-├── BadRequest          400
-├── NotAuthenticated    401
-├── PermissionDenied    403
-├── NotFound            404
-├── Conflict            409  (duplicate key)
-│   └── InvalidState    409  (the record's state forbids the action)
-├── PreconditionFailed  412
-├── PreconditionRequired 428
-├── PayloadTooLarge     413
-├── UnsupportedMediaType 415
-├── ValidationFailed    422  (with field errors)
-├── RateLimited         429  (with Retry-After)
-└── ServiceUnavailable  503
+├── BadRequest
+├── NotAuthenticated
+├── PermissionDenied
+├── NotFound
+├── Conflict            (duplicate key)
+│   └── InvalidState    (the record's state forbids the action)
+├── PreconditionFailed  (the client's version is stale)
+├── ValidationFailed    (with field errors)
+├── RateLimited         (with how long to wait)
+└── ServiceUnavailable  (a store the rule needs is down; with how long to wait)
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,18 +25,9 @@ class FieldError:
 
 
 class DomainError(Exception):
-    status: int = 400
-    slug: str = "bad-request"
-    title: str = "Bad request"
-
-    # Extra response headers the error needs (a cookie to clear); the handler adds its own.
-    headers: Mapping[str, str] = MappingProxyType({})
-
-    def __init__(self, detail: str, *, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
-        if headers is not None:
-            self.headers = dict(headers)
 
 
 class BadRequest(DomainError):
@@ -48,43 +35,27 @@ class BadRequest(DomainError):
 
 
 class NotAuthenticated(DomainError):
-    status, slug, title = 401, "not-authenticated", "Not authenticated"
+    pass
 
 
 class PermissionDenied(DomainError):
-    status, slug, title = 403, "permission-denied", "Permission denied"
+    pass
 
 
 class NotFound(DomainError):
-    status, slug, title = 404, "not-found", "Not found"
+    pass
 
 
 class Conflict(DomainError):
-    status, slug, title = 409, "conflict", "Conflict"
+    pass
 
 
 class InvalidState(Conflict):
-    slug, title = "invalid-state", "Invalid state"
+    pass
 
 
 class PreconditionFailed(DomainError):
-    status, slug, title = 412, "precondition-failed", "Precondition failed"
-
-
-class PreconditionRequired(DomainError):
-    status, slug, title = 428, "precondition-required", "Precondition required"
-
-
-class PayloadTooLarge(DomainError):
-    status, slug, title = 413, "payload-too-large", "Payload too large"
-
-
-class UnsupportedMediaType(DomainError):
-    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
-
-
-class ServiceUnavailable(DomainError):
-    status, slug, title = 503, "service-unavailable", "Service unavailable"
+    pass
 
 
 @dataclass(eq=False)
@@ -93,9 +64,6 @@ class ValidationFailed(DomainError):
 
     detail: str
     errors: list[FieldError] = field(default_factory=list)
-    status = 422
-    slug = "validation-error"
-    title = "Validation failed"
 
     def __post_init__(self) -> None:
         Exception.__init__(self, self.detail)
@@ -106,8 +74,12 @@ class ValidationFailed(DomainError):
 
 
 class RateLimited(DomainError):
-    status, slug, title = 429, "rate-limited", "Too many requests"
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
 
+
+class ServiceUnavailable(DomainError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = max(1, retry_after)

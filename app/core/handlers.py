@@ -20,16 +20,41 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.database import DatabaseUnreachable
 from app.core.exceptions import (
+    BadRequest,
+    Conflict,
     DomainError,
     FieldError,
+    InvalidState,
     NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
     RateLimited,
+    ServiceUnavailable,
     ValidationFailed,
 )
+from app.core.http_errors import HttpProblem
 from app.core.logging import get_logger, request_id_var
 
 PROBLEM_JSON = "application/problem+json"
+
+# Each domain error's answer: status, problem type (slug) and title. A subclass not listed
+# answers as its nearest listed base.
+DOMAIN_ANSWERS: dict[type[DomainError], tuple[int, str, str]] = {
+    DomainError: (400, "bad-request", "Bad request"),
+    BadRequest: (400, "bad-request", "Bad request"),
+    NotAuthenticated: (401, "not-authenticated", "Not authenticated"),
+    PermissionDenied: (403, "permission-denied", "Permission denied"),
+    NotFound: (404, "not-found", "Not found"),
+    Conflict: (409, "conflict", "Conflict"),
+    InvalidState: (409, "invalid-state", "Invalid state"),
+    PreconditionFailed: (412, "precondition-failed", "Precondition failed"),
+    ValidationFailed: (422, "validation-error", "Validation failed"),
+    RateLimited: (429, "rate-limited", "Too many requests"),
+    ServiceUnavailable: (503, "service-unavailable", "Service unavailable"),
+}
 log = get_logger(__name__)
 
 # "UNIQUE constraint failed: products.sku" (SQLite), "Key (sku)=(X) already exists" (PostgreSQL)
@@ -90,22 +115,31 @@ def unique_field(error: IntegrityError) -> str | None:
     return None
 
 
+def domain_answer(exc: DomainError) -> tuple[int, str, str]:
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_ANSWERS:
+            return DOMAIN_ANSWERS[cls]
+    return DOMAIN_ANSWERS[DomainError]
+
+
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers = dict(exc.headers)
+    status, slug, title = domain_answer(exc)
+    headers: dict[str, str] = {}
     if isinstance(exc, NotAuthenticated):
         headers["WWW-Authenticate"] = "Bearer"
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | ServiceUnavailable):
         headers["Retry-After"] = str(exc.retry_after)
     errors = exc.errors if isinstance(exc, ValidationFailed) else None
     return problem(
-        request,
-        exc.status,
-        exc.detail,
-        slug=exc.slug,
-        title=exc.title,
-        errors=errors,
-        headers=headers,
+        request, status, exc.detail, slug=slug, title=title, errors=errors, headers=headers
+    )
+
+
+async def _http_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HttpProblem)
+    return problem(
+        request, exc.status, exc.detail, slug=exc.slug, title=exc.title, headers=exc.headers
     )
 
 
@@ -205,10 +239,11 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
 
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(HttpProblem, _http_problem)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StaleDataError, _stale_data)
     app.add_exception_handler(DBAPIError, _data_error)
-    for error in (OperationalError, InterfaceError, PoolTimeout, ConnectionError, OSError):
+    for error in (OperationalError, InterfaceError, PoolTimeout, DatabaseUnreachable):
         app.add_exception_handler(error, _database_unavailable)

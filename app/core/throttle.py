@@ -215,7 +215,7 @@ class LoginThrottle:
             log.error("login_throttle_unavailable", error=str(exc))
             raise ServiceUnavailable(
                 "Signing in is not possible for a moment: try again in a few seconds.",
-                headers={"Retry-After": str(STORE_DOWN_RETRY_AFTER_SECONDS)},
+                retry_after=STORE_DOWN_RETRY_AFTER_SECONDS,
             ) from exc
         if wait > 0:
             retry_after = max(1, math.ceil(wait))

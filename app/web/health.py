@@ -30,5 +30,5 @@ async def ready(request: Request) -> HealthRead:
         await asyncio.wait_for(ping(request.app.state.engine), READY_TIMEOUT_SECONDS)
     except Exception as exc:
         log.warning("not_ready", error=str(exc))
-        raise ServiceUnavailable("The database does not answer.") from exc
+        raise ServiceUnavailable("The database does not answer.", retry_after=5) from exc
     return HealthRead(status="ok", version=request.app.version)

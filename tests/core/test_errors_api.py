@@ -5,6 +5,20 @@ from fastapi import APIRouter, FastAPI
 from httpx import AsyncClient
 
 from app.core.config import get_settings
+from app.core.exceptions import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    InvalidState,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    RateLimited,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+from app.core.handlers import domain_answer
 from tests.conftest import Headers
 
 PROBLEM = "application/problem+json"
@@ -96,6 +110,43 @@ async def test_unhandled_error_is_500_without_internals(app: FastAPI, client: As
     assert response.headers["content-type"] == PROBLEM
     assert "secret internals" not in response.text
     assert response.json()["request_id"] == "trace-me-1"
+
+
+async def test_an_os_error_outside_the_database_is_a_500_not_a_503(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    disk = APIRouter()
+
+    @disk.get("/disk")
+    async def read_missing_file() -> None:
+        raise FileNotFoundError("/srv/missing")
+
+    app.include_router(disk)
+
+    response = await client.get("/disk")
+
+    assert response.status_code == 500
+    assert "retry-after" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (BadRequest("x"), 400),
+        (NotAuthenticated("x"), 401),
+        (PermissionDenied("x"), 403),
+        (NotFound("x"), 404),
+        (Conflict("x"), 409),
+        (InvalidState("x"), 409),
+        (PreconditionFailed("x"), 412),
+        (ValidationFailed("x"), 422),
+        (RateLimited("x", 3), 429),
+        (ServiceUnavailable("x", 3), 503),
+    ],
+)
+def test_every_domain_error_has_one_answer_in_the_handlers(error: DomainError, status: int) -> None:
+    assert domain_answer(error)[0] == status
+    assert not hasattr(error, "status")
 
 
 async def test_request_id_is_echoed_when_sane_and_replaced_otherwise(client: AsyncClient) -> None:
