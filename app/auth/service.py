@@ -160,6 +160,8 @@ class UserService:
                 self.session, "password_changed", entity_id=user.id, details={"by": actor.email}
             )
         if user.is_active and changes.get("is_active") is False:
+            # Ended now, so that reactivating the account does not bring old tokens back.
+            await self.sessions.revoke_all(user.id or 0, now)
             await add_security_event(
                 self.session, "user_deactivated", entity_id=user.id, details={"by": actor.email}
             )
