@@ -2,6 +2,9 @@
 
 A module registers its own in `app/routers.py` with one line, e.g.
 `history_router("/customers", "customers", "customers")`.
+
+Where a change came from (`client_ip`) is personal data of the person who made it: only
+holders of `audit:read` see it; everyone else gets null.
 """
 
 from typing import Annotated
@@ -19,7 +22,7 @@ Audit = Annotated[AuditService, Depends(audit_service)]
 
 def history_router(path: str, entity: str, module: str) -> APIRouter:
     """History of `entity` (its table name) at `/api/v1<path>/{id}/history`, readable by whoever
-    holds `<module>:read`."""
+    holds `<module>:read`; `client_ip` only for holders of `audit:read`."""
     router = APIRouter(prefix=f"{API_PREFIX}{path}", tags=[module])
     CanRead = Annotated[Principal, Depends(require(module, "read"))]
 
@@ -35,6 +38,9 @@ def history_router(path: str, entity: str, module: str) -> APIRouter:
         audit: Audit,
         reader: CanRead,
     ) -> KeysetPage[ChangeRead]:
-        return await audit.history(entity, record_id, query, reader.user_id)
+        page = await audit.history(entity, record_id, query, reader.user_id)
+        if not reader.can("audit", "read"):
+            page.items = [row.model_copy(update={"client_ip": None}) for row in page.items]
+        return page
 
     return router

@@ -1,4 +1,8 @@
-"""Roles: named sets of registered permissions, granted only by someone who holds them."""
+"""Roles: named sets of registered permissions, granted only by someone who holds them.
+
+A role is changed (name and description included) or deleted only by someone holding all of
+its permissions: otherwise renaming a stronger role could pass it off as a weaker one.
+"""
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -6,7 +10,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.auth.models import Role
 from app.auth.repository import RoleRepository
 from app.auth.schemas import RoleCreate, RoleListQuery, RoleRead, RoleUpdate
-from app.auth.service import check_grantable
+from app.auth.service import check_covers, check_grantable
 from app.core.etag import check_version
 from app.core.exceptions import InvalidState, ValidationFailed
 from app.core.pagination import Page
@@ -47,6 +51,7 @@ class RoleService:
     ) -> Role:
         role = await self.roles.get_or_raise(role_id)
         check_version(f"Role {role_id}", role.version, expected_version)
+        check_covers(actor, role.permissions, f"the role {role.name}")
         changes = data.changes()
         if "permissions" in changes:
             permissions = _known(list(data.permissions or []))
@@ -57,7 +62,7 @@ class RoleService:
     async def delete(self, role_id: int, expected_version: int | None, actor: Principal) -> None:
         role = await self.roles.get_or_raise(role_id)
         check_version(f"Role {role_id}", role.version, expected_version)
-        check_grantable(actor, role.permissions)
+        check_covers(actor, role.permissions, f"the role {role.name}")
         holders = await self.roles.count_holders(role_id)
         if holders:
             raise InvalidState(

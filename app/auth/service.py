@@ -2,11 +2,17 @@
 
 Other modules use `UserService(session).require_active(user_id, field)` to check a reference
 to a user (an assignee, an inspector).
+
+Who may change whom: only a superuser touches a superuser's account, and anyone else may
+change another account (any field, its roles, its sessions, or delete it) only when they hold
+every permission that account holds. Without that, `users:update` alone is enough to set a
+stronger account's password and sign in as it.
 """
 
 import builtins
 from collections.abc import Iterable, Sequence
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -16,12 +22,13 @@ from app.auth.schemas import UserCreate, UserListQuery, UserRead, UserUpdate
 from app.auth.sessions_repository import SessionRepository
 from app.core.audit import add_security_event
 from app.core.config import Settings, get_settings
+from app.core.database import run_in_own_transaction
 from app.core.etag import check_version
 from app.core.exceptions import InvalidState, PermissionDenied, ValidationFailed
 from app.core.hooks import DeleteHooks
 from app.core.models import utc_now
 from app.core.pagination import Page
-from app.core.permissions import Principal
+from app.core.permissions import Principal, registry
 from app.core.security import hash_password
 
 # Modules whose records name a user (tasks, inspections) register here to refuse deleting a
@@ -31,12 +38,54 @@ on_user_delete = _before_delete.register
 DEACTIVATE_INSTEAD = "deactivate the account instead (is_active false), which keeps who did what."
 
 
-def check_grantable(actor: Principal, permissions: Iterable[str]) -> None:
-    """PermissionDenied unless the actor holds every permission it hands out or takes away."""
+def lacking(actor: Principal, permissions: Iterable[str]) -> list[str]:
+    """Those of `permissions` the actor does not hold (an implied read counts as held), sorted."""
+    missing = []
     for name in sorted(set(permissions)):
         module, _, action = name.partition(":")
         if not actor.can(module, action):
-            raise PermissionDenied(f"You cannot grant or revoke {name}: you do not hold it.")
+            missing.append(name)
+    return missing
+
+
+def check_grantable(actor: Principal, permissions: Iterable[str]) -> None:
+    """PermissionDenied unless the actor holds every permission it hands out or takes away."""
+    missing = lacking(actor, permissions)
+    if missing:
+        raise PermissionDenied(f"You cannot grant or revoke {missing[0]}: you do not hold it.")
+
+
+def check_covers(actor: Principal, permissions: Iterable[str], what: str) -> None:
+    """PermissionDenied, naming what is missing, unless the actor holds all of `permissions`."""
+    missing = lacking(actor, permissions)
+    if missing:
+        raise PermissionDenied(
+            f"You cannot change {what}: it holds permissions you lack: {', '.join(missing)}."
+        )
+
+
+def check_account(actor: Principal, user: User) -> None:
+    """PermissionDenied unless the actor may change `user`'s account (its roles loaded)."""
+    if actor.is_superuser:
+        return
+    if user.is_superuser:
+        raise PermissionDenied("Only a superuser can change a superuser's account.")
+    granted = (name for role in user.roles for name in role.permissions)
+    effective = registry.effective(granted, is_superuser=False)
+    check_covers(actor, effective, f"the account of {user.email}")
+
+
+async def check_account_by_id(
+    factory: async_sessionmaker[AsyncSession], actor: Principal, user_id: int
+) -> None:
+    """`check_account` for the routes on a user's sessions (404 for an unknown user). Reads in a
+    short read-only transaction of its own: the revocation that follows runs in its own
+    transaction too, and on SQLite it would queue behind this request's write lock."""
+
+    async def check(session: AsyncSession) -> None:
+        check_account(actor, await UserRepository(session).get_or_raise(user_id))
+
+    await run_in_own_transaction(factory, check, read_only=True)
 
 
 class UserService:
@@ -91,7 +140,7 @@ class UserService:
         role_ids = changes.pop("role_ids", None)
         user = await self.users.get_or_raise(user_id)
         check_version(f"User {user_id}", user.version, expected_version)
-        self._guard_superuser_account(actor, user)
+        check_account(actor, user)
         flips_superuser = changes.get("is_superuser", user.is_superuser) != user.is_superuser
         if flips_superuser and not actor.is_superuser:
             raise PermissionDenied("Only a superuser can grant or revoke superuser.")
@@ -111,6 +160,8 @@ class UserService:
                 self.session, "password_changed", entity_id=user.id, details={"by": actor.email}
             )
         if user.is_active and changes.get("is_active") is False:
+            # Ended now, so that reactivating the account does not bring old tokens back.
+            await self.sessions.revoke_all(user.id or 0, now)
             await add_security_event(
                 self.session, "user_deactivated", entity_id=user.id, details={"by": actor.email}
             )
@@ -119,7 +170,7 @@ class UserService:
     async def delete(self, user_id: int, expected_version: int | None, actor: Principal) -> None:
         user = await self.users.get_or_raise(user_id)
         check_version(f"User {user_id}", user.version, expected_version)
-        self._guard_superuser_account(actor, user)
+        check_account(actor, user)
         if user.id == actor.user_id:
             raise InvalidState("You cannot delete your own account.")
         if user.is_superuser and user.is_active:
@@ -150,11 +201,6 @@ class UserService:
             raise PermissionDenied("You cannot change your own roles.")
         check_grantable(actor, (p for role in changed for p in role.permissions))
         user.roles = roles
-
-    @staticmethod
-    def _guard_superuser_account(actor: Principal, user: User) -> None:
-        if user.is_superuser and not actor.is_superuser:
-            raise PermissionDenied("Only a superuser can change a superuser's account.")
 
     async def _keep_a_superuser(self, user: User) -> None:
         others = [uid for uid in await self.users.lock_active_superusers() if uid != user.id]

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from app.auth.dependencies import Auth
 from app.auth.router import SessionId
 from app.auth.schemas import SessionRead, UserCreate, UserListQuery, UserRead, UserUpdate
-from app.auth.service import UserService
+from app.auth.service import UserService, check_account_by_id
 from app.core.database import DbSession
 from app.core.etag import IfMatch, set_etag
 from app.core.export import csv_response, wants_csv
@@ -35,6 +35,15 @@ CanRead = Annotated[Principal, Depends(require("users", "read"))]
 CanCreate = Annotated[Principal, Depends(require("users", "create"))]
 CanUpdate = Annotated[Principal, Depends(require("users", "update"))]
 CanDelete = Annotated[Principal, Depends(require("users", "delete"))]
+
+
+async def session_admin(user_id: RecordId, request: Request, actor: CanUpdate) -> Principal:
+    """The actor, once allowed to see and end `user_id`'s sessions."""
+    await check_account_by_id(request.app.state.session_factory, actor, user_id)
+    return actor
+
+
+CanManageSessions = Annotated[Principal, Depends(session_admin)]
 
 
 @router.get("", response_model=Page[UserRead], responses=LIST_RESPONSES)
@@ -83,7 +92,9 @@ async def delete_user(user_id: RecordId, expected: IfMatch, users: Users, actor:
 
 
 @router.get("/{user_id}/sessions", responses=READ_RESPONSES)
-async def list_user_sessions(user_id: RecordId, auth: Auth, actor: CanUpdate) -> list[SessionRead]:
+async def list_user_sessions(
+    user_id: RecordId, auth: Auth, actor: CanManageSessions
+) -> list[SessionRead]:
     return [SessionRead.of(s, actor.session_id) for s in await auth.sessions_of(actor, user_id)]
 
 
@@ -93,6 +104,6 @@ async def list_user_sessions(user_id: RecordId, auth: Auth, actor: CanUpdate) ->
     responses=READ_RESPONSES,
 )
 async def revoke_user_session(
-    user_id: RecordId, session_id: SessionId, auth: Auth, actor: CanUpdate
+    user_id: RecordId, session_id: SessionId, auth: Auth, actor: CanManageSessions
 ) -> None:
     await auth.revoke_session(actor, user_id, session_id)

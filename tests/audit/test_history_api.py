@@ -79,3 +79,20 @@ async def test_history_needs_the_modules_read_permission(
     assert (await client.get(url)).status_code == 401
     assert (await client.get(url, headers=auditor.headers)).status_code == 403
     assert (await client.get(url, headers=clerk.headers)).status_code == 200
+
+
+async def test_history_shows_the_client_address_only_to_audit_readers(
+    client: AsyncClient, superuser: Headers, make_user: MakeUser
+) -> None:
+    url = f"{PRODUCTS}/{await create(client, superuser, 'H-4')}/history"
+    clerk = await make_user("products:update")
+    auditor = await make_user("products:read", "audit:read")
+
+    as_clerk = await client.get(url, headers=clerk.headers)
+    as_auditor = await client.get(url, headers=auditor.headers)
+    as_superuser = await client.get(url, headers=superuser)
+
+    assert [row["client_ip"] for row in as_clerk.json()["items"]] == [None]
+    assert as_clerk.json()["items"][0]["actor"] == "admin@example.com"
+    assert [row["client_ip"] for row in as_auditor.json()["items"]] == ["127.0.0.1"]
+    assert [row["client_ip"] for row in as_superuser.json()["items"]] == ["127.0.0.1"]

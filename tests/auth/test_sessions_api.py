@@ -145,3 +145,22 @@ async def test_change_password_checks_the_current_one_and_the_rules(
     assert too_long.json()["errors"][0]["loc"] == ["body", "new_password"]
     assert anonymous.status_code == 401
     assert (await post_login(client, user.email, user.password)).status_code == 200
+
+
+async def test_reactivating_a_user_does_not_revive_their_old_tokens(
+    client: AsyncClient, make_user: MakeUser, superuser: Headers
+) -> None:
+    user = await make_user()
+    pair = await token_pair(client, user.email, user.password)
+    url = f"{USERS}/{user.id}"
+
+    off = await client.patch(url, json={"is_active": False}, headers=superuser)
+    on = await client.patch(url, json={"is_active": True}, headers=superuser)
+
+    assert [off.status_code, on.status_code] == [200, 200]
+    assert (await client.get(ME, headers=bearer(pair["access_token"]))).status_code == 401
+    assert (await client.get(ME, headers=user.headers)).status_code == 401
+    refused = await client.post(REFRESH, json={"refresh_token": pair["refresh_token"]})
+    assert refused.status_code == 401
+    assert (await client.get(f"{url}/sessions", headers=superuser)).json() == []
+    assert (await post_login(client, user.email, user.password)).status_code == 200
