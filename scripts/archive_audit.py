@@ -14,7 +14,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.audit.archive import ArchiveError, ArchiveOptions, Archiver, verify_path
+from app.audit.archive import ArchiveOptions, Archiver
+from app.audit.archive_files import ArchiveError
+from app.audit.archive_verify import verify_path
 from app.core.config import Settings, get_settings
 from app.core.database import create_engine
 from app.core.logging import Actor, actor_var

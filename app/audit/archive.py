@@ -17,50 +17,44 @@ an archive. Two runs never overlap: a PostgreSQL session advisory lock, or `floc
 next to the SQLite database; both die with the process.
 """
 
-import contextlib
-import fcntl
 import gzip
 import hashlib
-import hmac
 import json
 import os
-import re
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import BaseModel
-from pydantic_core import to_jsonable_python
 from sqlalchemy import String, Table, any_, bindparam, delete, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.audit.schemas import AccessRead, ChangeRead
-from app.core.audit_models import AUDIT_ACCESS, AUDIT_CHANGES
+from app.audit.archive_files import (
+    DATA_SUFFIX,
+    GZIP_LEVEL,
+    MANIFEST_SUFFIX,
+    TABLES,
+    ArchiveError,
+    RowShape,
+    archive_name,
+    fsync_dir,
+    name_pattern,
+    publish,
+    read_manifest,
+    read_rows,
+    sign,
+    signature_problems,
+)
+from app.audit.archive_lock import archive_lock
+from app.audit.archive_verify import verify_manifest
 from app.core.database import READ_ONLY
 from app.core.models import utc_now
 
-TABLES: dict[str, tuple[Table, type[BaseModel]]] = {
-    "audit_changes": (AUDIT_CHANGES, ChangeRead),
-    "audit_access": (AUDIT_ACCESS, AccessRead),
-}
-DATA_SUFFIX = ".jsonl.gz"
-MANIFEST_SUFFIX = ".manifest.json"
-# Any constant will do: it only has to be the same for every archive run.
-PG_LOCK_KEY = 0x4641_5354_4F50_5341
-READ_CHUNK = 1 << 20
-# zlib's own default. Level 9 (GzipFile's default) took five times the CPU of the whole
-# compression for files 2 % smaller; any level reads back the same.
-GZIP_LEVEL = 6
-
 Progress = Callable[[str, int], None]
-
-
-class ArchiveError(Exception):
-    """The run stopped; the message says why and what to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,218 +72,6 @@ class ArchiveReport:
     rows: dict[str, int] = field(default_factory=dict)
     recovered: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
-
-
-def archive_name(table: str, first_id: int, last_id: int) -> str:
-    return f"{table}-{first_id}-{last_id}{DATA_SUFFIX}"
-
-
-def _names(table: str) -> re.Pattern[str]:
-    return re.compile(rf"^{re.escape(table)}-(\d+)-(\d+){re.escape(DATA_SUFFIX)}$")
-
-
-def _sign(manifest: dict[str, Any], key: str) -> str:
-    body = json.dumps(
-        {k: v for k, v in manifest.items() if k != "hmac"}, sort_keys=True, separators=(",", ":")
-    )
-    return hmac.new(key.encode(), body.encode(), hashlib.sha256).hexdigest()
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _publish(tmp: Path, final: Path) -> None:
-    """Give `tmp` its final name without ever replacing a file already there."""
-    try:
-        os.link(tmp, final)
-    except FileExistsError as error:
-        raise ArchiveError(
-            f"{final} already exists; refusing to overwrite it. Run `verify` on it and move it "
-            "away if it does not belong to this database."
-        ) from error
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(READ_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _read_manifest(path: Path) -> dict[str, Any]:
-    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return manifest
-
-
-def _signature_problems(where: str, manifest: dict[str, Any], key: str | None) -> list[str]:
-    signature = manifest.get("hmac")
-    if key is not None and signature is None:
-        return [f"{where}: not signed, but AUDIT_ARCHIVE_KEY is set"]
-    if signature is not None and key is None:
-        return [f"{where}: signed; set AUDIT_ARCHIVE_KEY to check the signature"]
-    if key is not None and not hmac.compare_digest(str(signature), _sign(manifest, key)):
-        return [f"{where}: HMAC does not match (manifest altered or wrong key)"]
-    return []
-
-
-def _read_rows(path: Path) -> Iterator[dict[str, Any]]:
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            row: dict[str, Any] = json.loads(line)
-            yield row
-
-
-# --- verification -------------------------------------------------------------------------
-
-
-def verify_manifest(manifest_path: Path, key: str | None) -> list[str]:
-    """Every mismatch between a manifest, its signature and its file (empty: all good)."""
-    where = manifest_path.name
-    try:
-        manifest = _read_manifest(manifest_path)
-    except (OSError, ValueError) as error:
-        return [f"{where}: unreadable manifest ({error})"]
-    problems = _signature_problems(where, manifest, key)
-    data = manifest_path.with_name(str(manifest.get("file", "")))
-    if not manifest.get("file") or not data.is_file():
-        return [*problems, f"{where}: archive file {manifest.get('file')!r} is missing"]
-    if _sha256(data) != manifest.get("sha256"):
-        problems.append(f"{data.name}: SHA-256 does not match the manifest")
-    try:
-        count, first, last = 0, None, None
-        previous = 0
-        for row in _read_rows(data):
-            count += 1
-            first = first or row
-            last = row
-            if int(row["id"]) <= previous:
-                problems.append(f"{data.name}: ids out of order at line {count}")
-                break
-            previous = int(row["id"])
-    except (OSError, ValueError, KeyError, EOFError) as error:
-        return [*problems, f"{data.name}: unreadable ({error})"]
-    expected = {
-        "row_count": count,
-        "first_id": first["id"] if first else None,
-        "last_id": last["id"] if last else None,
-        "first_occurred_at": first["occurred_at"] if first else None,
-        "last_occurred_at": last["occurred_at"] if last else None,
-    }
-    problems.extend(
-        f"{where}: {name} is {manifest.get(name)!r}, the file says {value!r}"
-        for name, value in expected.items()
-        if manifest.get(name) != value
-    )
-    if data.name != archive_name(str(manifest.get("table")), *_ids_or_zero(expected)):
-        problems.append(f"{where}: the file name does not match its table and ids")
-    return problems
-
-
-def _ids_or_zero(expected: dict[str, Any]) -> tuple[int, int]:
-    return int(expected["first_id"] or 0), int(expected["last_id"] or 0)
-
-
-def verify_path(path: Path, key: str | None) -> tuple[int, list[str]]:
-    """(manifests checked, problems) for one manifest or every manifest in a directory."""
-    if path.is_dir():
-        manifests = sorted(path.glob(f"*{MANIFEST_SUFFIX}"))
-    elif path.is_file():
-        manifests = [path]
-    else:
-        return 0, [f"{path}: no such file or directory"]
-    if not manifests:
-        return 0, [f"{path}: no manifest to verify"]
-    problems: list[str] = []
-    for manifest in manifests:
-        problems.extend(verify_manifest(manifest, key))
-    return len(manifests), problems
-
-
-# --- rows as JSON lines ----------------------------------------------------------------------
-
-_encode = json.JSONEncoder(sort_keys=True, allow_nan=False).encode
-
-
-@dataclass(frozen=True, slots=True)
-class RowShape:
-    """A table's rows as archive lines: for every row, exactly the text of
-    `json.dumps(shape.model_validate(row).model_dump(mode="json"), sort_keys=True)` (the API's
-    row shape), without building and dumping a model per row, which took a third of a run."""
-
-    shape: type[BaseModel]
-    columns: tuple[str, ...]
-    # (column position, conversion) for the fields whose JSON form is not the database value
-    converters: tuple[tuple[int, Callable[[Any], Any]], ...]
-
-    @classmethod
-    def of(cls, shape: type[BaseModel]) -> "RowShape":
-        columns = tuple(shape.model_fields)
-        converters: list[tuple[int, Callable[[Any], Any]]] = []
-        for position, name in enumerate(columns):
-            annotation = shape.model_fields[name].annotation
-            kinds = set(get_args(annotation)) or {annotation}
-            if datetime in kinds:
-                converters.append((position, to_jsonable_python))  # pydantic's own ISO form
-            elif float in kinds:
-                converters.append((position, float))  # pydantic turns a float field's 2 into 2.0
-        return cls(shape, columns, tuple(converters))
-
-    def line(self, row: Sequence[Any]) -> str:
-        record = dict(zip(self.columns, row, strict=True))
-        for position, convert in self.converters:
-            value = row[position]
-            if value is not None:
-                record[self.columns[position]] = convert(value)
-        try:
-            return _encode(record)
-        except ValueError:
-            # NaN or an infinity, which pydantic writes differently depending on the field
-            # (null in `changes`, Infinity in a float column): the model itself decides.
-            model = self.shape.model_validate(dict(zip(self.columns, row, strict=True)))
-            return json.dumps(model.model_dump(mode="json"), sort_keys=True)
-
-
-# --- the lock -----------------------------------------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def archive_lock(engine: AsyncEngine) -> AsyncIterator[None]:
-    if engine.dialect.name == "postgresql":
-        async with engine.connect() as conn:
-            got = (
-                await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": PG_LOCK_KEY})
-            ).scalar()
-            await conn.commit()
-            if not got:
-                raise ArchiveError("another archive run holds the lock; try again later")
-            try:
-                yield
-            finally:
-                await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": PG_LOCK_KEY})
-                await conn.commit()
-        return
-    database = engine.url.database or "fastops"
-    lock_path = Path(f"{database}.archive-lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            raise ArchiveError("another archive run holds the lock; try again later") from error
-        yield
-    finally:
-        os.close(fd)
-
-
-# --- the run ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,7 +131,7 @@ class Archiver:
             lowest = (await conn.execute(select(func.min(table.c.id)))).scalar()
         if lowest is None:
             return 0
-        pattern = _names(name)
+        pattern = name_pattern(name)
         deleted = 0
         for data in sorted(self.options.output_dir.glob(f"{name}-*{DATA_SUFFIX}")):
             match = pattern.match(data.name)
@@ -362,7 +144,7 @@ class Archiver:
                     "an earlier archive does not verify, nothing was deleted: "
                     + "; ".join(problems)
                 )
-            ids = [int(row["id"]) for row in _read_rows(data)]
+            ids = [int(row["id"]) for row in read_rows(data)]
             deleted += await delete_ids(self.engine, table, ids)
         return deleted
 
@@ -460,7 +242,7 @@ class Archiver:
             "cutoff": self.report.cutoff.isoformat(),
         }
         if self.options.key is not None:
-            manifest["hmac"] = _sign(manifest, self.options.key)
+            manifest["hmac"] = sign(manifest, self.options.key)
         manifest_tmp = manifest_final.with_name(manifest_final.name + ".tmp")
         with manifest_tmp.open("w", encoding="utf-8") as handle:
             json.dump(manifest, handle, indent=2, sort_keys=True)
@@ -468,9 +250,9 @@ class Archiver:
             os.fsync(handle.fileno())
         # The data file first: a manifest always has its file; a file without its manifest is
         # what a killed run leaves, and the next run sets it aside.
-        _publish(tmp, final)
-        _publish(manifest_tmp, manifest_final)
-        _fsync_dir(directory)
+        publish(tmp, final)
+        publish(manifest_tmp, manifest_final)
+        fsync_dir(directory)
         return final, manifest
 
     def _check(self, path: Path, written: dict[str, Any], batch: Batch) -> None:
@@ -482,11 +264,11 @@ class Archiver:
         no batch to compare with), for a fraction of its cost."""
         manifest_path = path.with_name(path.name + MANIFEST_SUFFIX)
         try:
-            manifest = _read_manifest(manifest_path)
+            manifest = read_manifest(manifest_path)
             data = path.read_bytes()
         except (OSError, ValueError) as error:
             raise ArchiveError(f"re-reading the archive failed: {error}") from error
-        problems = _signature_problems(manifest_path.name, manifest, self.options.key)
+        problems = signature_problems(manifest_path.name, manifest, self.options.key)
         if manifest != written:
             problems.append(f"{manifest_path.name}: differs from the manifest written")
         if hashlib.sha256(data).hexdigest() != manifest.get("sha256"):

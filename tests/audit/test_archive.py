@@ -14,15 +14,11 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.audit import archive as archive_module
-from app.audit.archive import (
-    ArchiveError,
-    ArchiveOptions,
-    Archiver,
-    RowShape,
-    archive_lock,
-    delete_ids,
-    verify_path,
-)
+from app.audit import archive_files
+from app.audit.archive import ArchiveOptions, Archiver, delete_ids
+from app.audit.archive_files import ArchiveError, RowShape
+from app.audit.archive_lock import archive_lock
+from app.audit.archive_verify import verify_path
 from app.audit.schemas import AccessRead, ChangeRead
 from app.core.audit_models import AUDIT_ACCESS, AUDIT_CHANGES
 from app.core.config import get_settings
@@ -212,13 +208,13 @@ async def test_a_file_altered_before_it_is_read_back_stops_the_run_before_any_de
     alter: Callable[[Path], None],
 ) -> None:
     await seed(engine, old=4, new=0)
-    real_fsync_dir = archive_module._fsync_dir
+    real_fsync_dir = archive_files.fsync_dir
 
     def fsync_then_alter(directory: Path) -> None:
         real_fsync_dir(directory)
         alter(directory / tampered)
 
-    monkeypatch.setattr(archive_module, "_fsync_dir", fsync_then_alter)
+    monkeypatch.setattr(archive_module, "fsync_dir", fsync_then_alter)
 
     with pytest.raises(ArchiveError, match="re-reading the archive failed"):
         await Archiver(engine, options(tmp_path)).run()
