@@ -19,8 +19,10 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 
-from app.audit.archive import ArchiveError, ArchiveOptions, Archiver, verify_path
-from app.core.config import Settings, get_settings
+from app.audit.archive import ArchiveOptions, Archiver
+from app.audit.archive_files import ArchiveError
+from app.audit.archive_verify import verify_path
+from app.core.config import MIN_SECRET_LENGTH, Settings, get_settings
 from app.core.database import create_engine
 from app.core.logging import Actor, actor_var
 from scripts import cli
@@ -56,15 +58,28 @@ def _progress(table: str, rows: int) -> None:
     sys.stderr.flush()
 
 
+def archive_key(settings: Settings) -> str | None:
+    """The key that signs the manifests; production refuses to archive without a strong one:
+    an unsigned archive can be altered, or slipped into the directory, by whoever can write
+    it."""
+    key = settings.audit_archive_key or None
+    if settings.is_production and (key is None or len(key) < MIN_SECRET_LENGTH):
+        raise ArchiveError(
+            "production archives must be signed: set AUDIT_ARCHIVE_KEY to at least "
+            f"{MIN_SECRET_LENGTH} random characters (kept out of the archive directory)"
+        )
+    return key
+
+
 async def archive(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine(settings)
     options = ArchiveOptions(
         output_dir=args.output_dir,
         older_than_days=args.older_than_days,
         batch_size=args.batch_size,
         dry_run=args.dry_run,
-        key=settings.audit_archive_key,
+        key=archive_key(settings),
     )
+    engine = create_engine(settings)
     progress = _progress if sys.stderr.isatty() else None
     try:
         report = await Archiver(engine, options, progress).run()
@@ -74,8 +89,13 @@ async def archive(args: argparse.Namespace, settings: Settings) -> int:
         sys.stderr.write("\n")
     verb = "would archive" if args.dry_run else "archived"
     for table, rows in report.rows.items():
-        recovered = report.recovered.get(table, 0)
+        recovered, kept = report.recovered.get(table, 0), report.kept.get(table, 0)
         extra = f" (and finished {recovered} rows of an interrupted run)" if recovered else ""
+        if kept:
+            extra += (
+                f"; kept {kept} rows that an earlier archive names but that are younger than"
+                " its cut-off or not as archived"
+            )
         print(f"{table}: {verb} {rows} rows older than {report.cutoff.isoformat()}{extra}")
     if report.files:
         print(f"{len(report.files)} file(s) in {args.output_dir}")
@@ -83,7 +103,7 @@ async def archive(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def verify(args: argparse.Namespace, settings: Settings) -> int:
-    checked, problems = verify_path(args.path, settings.audit_archive_key)
+    checked, problems = verify_path(args.path, settings.audit_archive_key or None)
     for problem in problems:
         print(f"FAIL {problem}", file=sys.stderr)
     if problems:

@@ -23,6 +23,7 @@ class UserRole(SQLModel, table=True):
 
 class Role(RecordBase, table=True):
     __tablename__ = "roles"
+    __table_args__ = ({"sqlite_autoincrement": True},)
     __audit__ = AuditSpec()
 
     name: str = Field(max_length=64, unique=True, index=True)
@@ -33,6 +34,7 @@ class Role(RecordBase, table=True):
 
 class User(RecordBase, table=True):
     __tablename__ = "users"
+    __table_args__ = ({"sqlite_autoincrement": True},)
     __audit__ = AuditSpec(secret_fields=frozenset({"password_hash"}))
 
     # Stored lower-cased, so the unique index compares case-insensitively.

@@ -10,7 +10,9 @@ from sqlmodel import Field, SQLModel
 from app.core.models import UTCDateTime, utc_now
 
 # BIGINT on PostgreSQL (the trail outgrows 2^31); INTEGER on SQLite, where only an
-# "INTEGER PRIMARY KEY" is an auto-incrementing rowid.
+# "INTEGER PRIMARY KEY" is an auto-incrementing rowid. Like every integer key it is
+# AUTOINCREMENT there (`sqlite_autoincrement`): a plain rowid hands the highest deleted id to
+# the next row, and an archived id handed out again is a row the archive takes for its own.
 AuditId = BigInteger().with_variant(Integer(), "sqlite")
 
 ACTOR_MAX = 320
@@ -24,6 +26,7 @@ class AuditChange(SQLModel, table=True):
         Index("ix_audit_changes_actor_id_id", "actor_id", "id"),
         Index("ix_audit_changes_action_id", "action", "id"),
         Index("ix_audit_changes_event_id", "event", "id"),
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, sa_column=Column(AuditId, primary_key=True))
@@ -48,6 +51,7 @@ class AuditAccess(SQLModel, table=True):
         Index("ix_audit_access_user_id_id", "user_id", "id"),
         Index("ix_audit_access_status_code_id", "status_code", "id"),
         Index("ix_audit_access_path_id", "path", "id"),
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, sa_column=Column(AuditId, primary_key=True))

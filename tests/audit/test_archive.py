@@ -4,33 +4,35 @@ import asyncio
 import gzip
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.audit import archive as archive_module
-from app.audit.archive import (
-    ArchiveError,
-    ArchiveOptions,
-    Archiver,
-    RowShape,
-    archive_lock,
-    delete_ids,
-    verify_path,
-)
+from app.audit import archive_files, archive_rows, archive_write
+from app.audit.archive import Archiver
+from app.audit.archive_files import ArchiveError, RowShape
+from app.audit.archive_lock import archive_lock
+from app.audit.archive_rows import delete_ids
+from app.audit.archive_verify import verify_path
 from app.audit.schemas import AccessRead, ChangeRead
-from app.core.audit_models import AUDIT_ACCESS, AUDIT_CHANGES
+from app.core.audit_models import AUDIT_CHANGES
 from app.core.config import get_settings
 from app.core.database import create_engine
-from app.core.models import utc_now
 from scripts import archive_audit
-
-KEY = "k" * 32
+from tests.audit.archive_support import (
+    KEY,
+    ids_in_archives,
+    ids_in_db,
+    names,
+    options,
+    seed,
+)
 
 
 @pytest.fixture
@@ -38,67 +40,6 @@ async def engine(test_env: None) -> AsyncIterator[AsyncEngine]:
     built = create_engine(get_settings())
     yield built
     await built.dispose()
-
-
-async def seed(engine: AsyncEngine, *, old: int, new: int) -> None:
-    now = utc_now()
-    times = [now - timedelta(days=10, minutes=i) for i in range(old)] + [now] * new
-    async with engine.begin() as conn:
-        await conn.execute(
-            insert(AUDIT_CHANGES),
-            [
-                {
-                    "occurred_at": at,
-                    "action": "update",
-                    "entity": "products",
-                    "entity_id": i,
-                    "actor": "system:test",
-                    "changes": {"stock": {"old": i, "new": i + 1}},
-                }
-                for i, at in enumerate(times)
-            ],
-        )
-        await conn.execute(
-            insert(AUDIT_ACCESS),
-            [
-                {
-                    "occurred_at": at,
-                    "request_id": f"r{i}",
-                    "method": "GET",
-                    "path": "/x",
-                    "status_code": 200,
-                    "duration_ms": 1.5,
-                }
-                for i, at in enumerate(times)
-            ],
-        )
-
-
-async def ids_in_db(engine: AsyncEngine, table: Table) -> list[int]:
-    async with engine.connect() as conn:
-        return [row.id for row in await conn.execute(select(table.c.id).order_by(table.c.id))]
-
-
-def ids_in_archives(directory: Path, table: str) -> list[int]:
-    found: list[int] = []
-    for path in sorted(directory.glob(f"{table}-*.jsonl.gz")):
-        with gzip.open(path, "rt") as lines:
-            found.extend(json.loads(line)["id"] for line in lines)
-    return found
-
-
-def names(directory: Path, pattern: str) -> list[str]:
-    return sorted(path.name for path in directory.glob(pattern))
-
-
-def options(directory: Path, **overrides: Any) -> ArchiveOptions:
-    values: dict[str, Any] = {
-        "output_dir": directory,
-        "older_than_days": 1.5,
-        "batch_size": 4,
-    }
-    values.update(overrides)
-    return ArchiveOptions(**values)
 
 
 async def test_a_run_moves_old_rows_into_verified_files_and_a_second_moves_nothing(
@@ -212,13 +153,13 @@ async def test_a_file_altered_before_it_is_read_back_stops_the_run_before_any_de
     alter: Callable[[Path], None],
 ) -> None:
     await seed(engine, old=4, new=0)
-    real_fsync_dir = archive_module._fsync_dir
+    real_fsync_dir = archive_files.fsync_dir
 
     def fsync_then_alter(directory: Path) -> None:
         real_fsync_dir(directory)
         alter(directory / tampered)
 
-    monkeypatch.setattr(archive_module, "_fsync_dir", fsync_then_alter)
+    monkeypatch.setattr(archive_write, "fsync_dir", fsync_then_alter)
 
     with pytest.raises(ArchiveError, match="re-reading the archive failed"):
         await Archiver(engine, options(tmp_path)).run()
@@ -269,7 +210,7 @@ async def test_a_run_killed_between_write_and_delete_is_finished_by_the_next(
 ) -> None:
     await seed(engine, old=10, new=2)
     before = await ids_in_db(engine, AUDIT_CHANGES)
-    real_delete = archive_module.delete_ids
+    real_delete = archive_rows.delete_ids
     calls = 0
 
     async def dies_on_second_batch(engine: AsyncEngine, table: Table, ids: list[int]) -> int:

@@ -14,6 +14,7 @@ class CustomerStatus(StrEnum):
 
 class Customer(RecordBase, table=True):
     __tablename__ = "customers"
+    __table_args__ = ({"sqlite_autoincrement": True},)
     __audit__ = AuditSpec()
 
     name: str = Field(max_length=200, index=True)

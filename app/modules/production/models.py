@@ -27,6 +27,7 @@ StatusType = Enum(
 
 class Batch(RecordBase, table=True):
     __tablename__ = "batches"
+    __table_args__ = ({"sqlite_autoincrement": True},)
     __audit__ = AuditSpec()
 
     batch_number: str = Field(max_length=20, unique=True, index=True)

@@ -10,7 +10,10 @@ class Product(RecordBase, table=True):
     __tablename__ = "products"
     __audit__ = AuditSpec()
     # A category's page sorted by price, in index order (see migration 0006).
-    __table_args__ = (Index("ix_products_category_price_id", "category", "price", "id"),)
+    __table_args__ = (
+        Index("ix_products_category_price_id", "category", "price", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     sku: str = Field(max_length=64, unique=True, index=True)
     name: str = Field(max_length=200, index=True)

@@ -26,6 +26,7 @@ ResultType = Enum(
 
 class Inspection(RecordBase, table=True):
     __tablename__ = "inspections"
+    __table_args__ = ({"sqlite_autoincrement": True},)
     __audit__ = AuditSpec()
 
     batch_id: int = Field(foreign_key="batches.id", index=True)

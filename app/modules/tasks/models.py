@@ -39,6 +39,7 @@ MOVES: dict[TaskStatus, frozenset[TaskStatus]] = {
 # adding a value later is a code change rather than a type migration.
 class Task(RecordBase, table=True):
     __tablename__ = "tasks"
+    __table_args__ = ({"sqlite_autoincrement": True},)
     __audit__ = AuditSpec()
 
     title: str = Field(max_length=200, index=True)
