@@ -186,3 +186,26 @@ async def test_upgrading_after_an_archive_never_hands_out_an_archived_audit_id(
     fresh = [path for path in archive.glob("audit_changes-*.jsonl.gz") if path not in first.files]
     assert fresh
     assert all(int(path.name.split("-")[1]) > archived for path in fresh)
+
+
+async def test_the_triage_migration_keeps_the_task_counter(
+    client: AsyncClient, superuser: Headers, database_url: str
+) -> None:
+    config = _config(database_url)
+    await asyncio.to_thread(command.upgrade, config, "0007")
+    me = (await client.get("/api/v1/auth/me", headers=superuser)).json()["id"]
+    ids = []
+    for title in ("one", "two", "three"):
+        made = await client.post(
+            "/api/v1/tasks", json={"title": title, "assignee_id": me}, headers=superuser
+        )
+        ids.append(made.json()["id"])
+    gone = await client.delete(f"/api/v1/tasks/{ids[-1]}", headers=superuser)
+    assert gone.status_code == 204
+
+    await asyncio.to_thread(command.upgrade, config, "head")
+    queued = await client.post("/api/v1/tasks", json={"title": "queued"}, headers=superuser)
+
+    assert queued.status_code == 201, queued.text
+    assert queued.json()["id"] > ids[-1]
+    assert await _sqlite_tables_without_autoincrement(database_url) == set()
