@@ -1,6 +1,6 @@
 """create_app(): settings, logging, middleware, handlers, routers, static files."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -22,8 +22,9 @@ from app.core.database import (
 from app.core.handlers import install_handlers
 from app.core.logging import configure_logging, get_logger
 from app.core.middleware import AccessSink, BodyLimitMiddleware, RequestContextMiddleware
+from app.core.modules import ModuleSpec
 from app.core.ratelimit import ApiRateLimiter, RateLimitMiddleware
-from app.routers import include_api
+from app.routers import MODULES, include_api
 from app.web.health import router as health_router
 from app.web.install import install_web
 
@@ -43,7 +44,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     log.info("shutdown")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, modules: Sequence[ModuleSpec] = MODULES
+) -> FastAPI:
+    """The app serving `modules` (every module by default; a test may add one)."""
     settings = settings or get_settings()
     configure_logging(settings)
     app = FastAPI(
@@ -74,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     app.include_router(health_router)
     app.include_router(metrics.router)
-    include_api(app)
+    include_api(app, modules)
     install_web(app)
 
     # Added innermost first: the request context wraps everything, so even a 413 or a

@@ -1,52 +1,66 @@
-"""Every API router, in one list: registering a module is one line here."""
+"""The one list of modules. Adding a module is one line in `MODULES` (its package's
+`ModuleSpec`); its routers, history route, OpenAPI tag, permissions, delete hooks and admin
+screen all come from that spec."""
 
-from fastapi import APIRouter, Depends, FastAPI
+from collections.abc import Sequence
 
+from fastapi import Depends, FastAPI
+
+from app.audit import AUDIT
 from app.audit.history import history_router
-from app.audit.router import router as audit_router
+from app.auth import AUTH, PERMISSIONS, ROLES, USERS
 from app.auth.dependencies import oauth2_scheme
-from app.auth.roles_router import permissions_router
-from app.auth.roles_router import router as roles_router
-from app.auth.router import login_router
-from app.auth.router import router as auth_router
-from app.auth.users_router import router as users_router
 from app.core.content_type import require_json_body
+from app.core.modules import ModuleSpec, check_modules, declare_permissions, wire_delete_hooks
 from app.core.text_guard import refuse_hidden_characters
-from app.modules.customers.router import router as customers_router
-from app.modules.production.router import router as production_router
-from app.modules.products.router import router as products_router
-from app.modules.quality.router import router as quality_router
-from app.modules.tasks.router import router as tasks_router
+from app.modules.customers import CUSTOMERS
+from app.modules.production import PRODUCTION
+from app.modules.products import PRODUCTS
+from app.modules.quality import QUALITY
+from app.modules.tasks import TASKS
+from app.web.meta import router as meta_router
+
+MODULES: tuple[ModuleSpec, ...] = (
+    AUTH,
+    USERS,
+    ROLES,
+    PERMISSIONS,
+    PRODUCTS,
+    CUSTOMERS,
+    TASKS,
+    PRODUCTION,
+    QUALITY,
+    AUDIT,
+)
 
 
-def include_api(app: FastAPI) -> None:
+def register_modules(modules: Sequence[ModuleSpec] = MODULES) -> None:
+    """What the process needs before any service runs: the modules' permissions in the
+    registry and their delete hooks wired. `create_app` calls it, and so does a script that
+    uses services without an app (the seed). Calling it again changes nothing."""
+    check_modules(modules)
+    declare_permissions(modules)
+    wire_delete_hooks(modules)
+
+
+def include_api(app: FastAPI, modules: Sequence[ModuleSpec] = MODULES) -> None:
     """Every router straight on the app: one more level of routers would match every request's
     path against every route once more."""
+    register_modules(modules)
+    app.state.modules = tuple(modules)
+    app.openapi_tags = [{"name": m.tag.name, "description": m.tag.description} for m in modules]
     json_only = [
         Depends(require_json_body),
         Depends(refuse_hidden_characters),
         Depends(oauth2_scheme),
     ]
-    routers: tuple[APIRouter, ...] = (
-        auth_router,
-        users_router,
-        history_router("/users", "users", "users"),
-        roles_router,
-        history_router("/roles", "roles", "roles"),
-        permissions_router,
-        products_router,
-        history_router("/products", "products", "products"),
-        customers_router,
-        history_router("/customers", "customers", "customers"),
-        tasks_router,
-        history_router("/tasks", "tasks", "tasks"),
-        production_router,
-        history_router("/production/batches", "batches", "production"),
-        quality_router,
-        history_router("/quality/inspections", "inspections", "quality"),
-        audit_router,
-    )
-    for router in routers:
-        app.include_router(router, dependencies=json_only)
-    # The login form is not JSON: it goes without the JSON-only dependency.
-    app.include_router(login_router)
+    for spec in modules:
+        for router in spec.routers:
+            app.include_router(router, dependencies=json_only)
+        if spec.path is not None and spec.audit_entity is not None:
+            history = history_router(spec.path, spec.audit_entity, spec.name)
+            app.include_router(history, dependencies=json_only)
+    app.include_router(meta_router, dependencies=json_only)
+    for spec in modules:
+        for router in spec.form_routers:
+            app.include_router(router)

@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-import app.routers  # noqa: F401  (declares every module's permissions in the registry)
 from app.auth.models import Role, User
 from app.auth.roles_service import RoleService
 from app.auth.schemas import RoleCreate, UserCreate
@@ -34,6 +33,7 @@ from app.core.config import Settings, get_settings
 from app.core.database import create_engine, create_session_factory, run_in_own_transaction
 from app.core.logging import Actor, actor_var
 from app.core.permissions import Principal, registry
+from app.routers import register_modules
 from seeds.demo import DemoReport, load_demo, scale_argument
 
 SEED_ACTOR = Actor(None, "system:seed")
@@ -60,7 +60,8 @@ def _names(modules: Iterable[str], *, read_only: bool = False) -> list[str]:
 
 
 def default_roles() -> dict[str, tuple[str, list[str]]]:
-    """name -> (description, permissions), from what the modules declared."""
+    """name -> (description, permissions), from what the modules declare."""
+    register_modules()
     modules = {p.module for p in registry.all()}
     business = modules - ADMIN_MODULES
     return {

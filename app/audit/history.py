@@ -1,7 +1,7 @@
 """The one generic history route: `GET <prefix>/{id}/history` for any audited resource.
 
-A module registers its own in `app/routers.py` with one line, e.g.
-`history_router("/customers", "customers", "customers")`.
+`app/routers.py` adds one for each module spec with a table and a path: a module never
+writes its own.
 
 Where a change came from (`client_ip`) is personal data of the person who made it: only
 holders of `audit:read` see it; everyone else gets null.

@@ -5,10 +5,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from app.audit.schemas import AccessQuery, AccessRead, ChangeQuery, ChangeRead, KeysetPage
 from app.audit.service import AuditService
 from app.core.database import DbSession
-from app.core.permissions import Principal, registry, require
+from app.core.permissions import Principal, require
 from app.core.routing import API_PREFIX, COMMON
 
-registry.declare("audit", {"read": "Read the audit trail: changes, security events, access log"})
 router = APIRouter(prefix=f"{API_PREFIX}/audit", tags=["audit"])
 
 

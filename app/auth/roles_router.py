@@ -10,7 +10,7 @@ from app.core.database import DbSession
 from app.core.etag import IfMatch, set_etag
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
-from app.core.permissions import CurrentPrincipal, Principal, declare_crud, registry, require
+from app.core.permissions import CurrentPrincipal, Principal, registry, require
 from app.core.routing import (
     API_PREFIX,
     CHANGE_RESPONSES,
@@ -21,7 +21,6 @@ from app.core.routing import (
     RecordId,
 )
 
-declare_crud("roles", "roles")
 router = APIRouter(prefix=f"{API_PREFIX}/roles", tags=["roles"])
 permissions_router = APIRouter(prefix=f"{API_PREFIX}/permissions", tags=["roles"])
 

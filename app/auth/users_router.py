@@ -12,7 +12,7 @@ from app.core.database import DbSession
 from app.core.etag import IfMatch, set_etag
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
-from app.core.permissions import Principal, declare_crud, require
+from app.core.permissions import Principal, require
 from app.core.routing import (
     API_PREFIX,
     CHANGE_RESPONSES,
@@ -22,7 +22,6 @@ from app.core.routing import (
     RecordId,
 )
 
-declare_crud("users", "users")
 router = APIRouter(prefix=f"{API_PREFIX}/users", tags=["users"])
 
 

@@ -1,9 +1,11 @@
 """Delete hooks: how a module lets the modules that reference its records have a say.
 
 A module that references another depends on it (tasks import products), so the referenced
-module cannot ask back without an import cycle. Instead each referencing module registers a
-hook at import time. Hooks run in the deleting transaction, before the delete: each either
-raises (the record is still needed -> 409 naming why) or releases its references to it.
+module cannot ask back without an import cycle. Instead the referenced module's spec offers
+its `DeleteHooks.register` and each referencing module's spec names a `DeleteGuard`; the app
+wires them when it is built (core.modules). Hooks run in the deleting transaction, before the
+delete: each either raises (the record is still needed -> 409 naming why) or releases its
+references to it.
 """
 
 from collections.abc import Awaitable, Callable

@@ -75,11 +75,11 @@ CRUD_ACTIONS = {
 }
 
 
-def declare_crud(module: str, label: str, extra: dict[str, str] | None = None) -> None:
-    registry.declare(
-        module,
-        {action: f"{text.capitalize()} {label}" for action, text in CRUD_ACTIONS.items()}
-        | (extra or {}),
+def crud_permissions(label: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """read, create, update and delete of `label` ("production batches"), plus `extra`:
+    what a module's spec declares (see core.modules)."""
+    return {action: f"{text.capitalize()} {label}" for action, text in CRUD_ACTIONS.items()} | (
+        extra or {}
     )
 
 

@@ -26,17 +26,10 @@ filters, and stream CSV with `Accept: text/csv` or `?format=csv`. `GET /{id}` re
 colleague's change. Every error is `application/problem+json` (the `Problem` schema).
 """
 
-TAGS: list[dict[str, str]] = [
-    {"name": "auth", "description": "Sign in, refresh, sign out, the current user, sessions."},
-    {"name": "users", "description": "Staff accounts, their roles and their sessions."},
-    {"name": "roles", "description": "Roles and the permissions they grant."},
-    {"name": "permissions", "description": "Every permission the modules declare."},
-    {"name": "products", "description": "The catalogue: SKU, price, stock."},
-    {"name": "customers", "description": "The businesses and people FastOps sells to."},
-    {"name": "tasks", "description": "Staff work, moved along todo, in progress, done."},
-    {"name": "production", "description": "Production batches and their statistics."},
-    {"name": "quality", "description": "Inspections of batches and the quality summary."},
-    {"name": "audit", "description": "The change trail and the access log."},
+# Each module's tag comes from its spec (app.openapi_tags, set by include_api); these are
+# the app's own.
+APP_TAGS: list[dict[str, str]] = [
+    {"name": "meta", "description": "What the admin UI shows the caller: resources, actions."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 LOGIN_URL = f"{API_PREFIX}/auth/login"
@@ -154,7 +147,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         version=app.version,
         description=DESCRIPTION,
         routes=app.routes,
-        tags=TAGS,
+        tags=[*(app.openapi_tags or []), *APP_TAGS],
     )
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("Problem", PROBLEM_SCHEMA)

@@ -6,7 +6,7 @@ from app.core.database import DbSession
 from app.core.etag import IfMatch, set_etag
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
-from app.core.permissions import Principal, declare_crud, require
+from app.core.permissions import Principal, require
 from app.core.routing import (
     API_PREFIX,
     CHANGE_RESPONSES,
@@ -23,7 +23,6 @@ from app.modules.customers.schemas import (
 )
 from app.modules.customers.service import CustomerService
 
-declare_crud("customers", "customers")
 router = APIRouter(prefix=f"{API_PREFIX}/customers", tags=["customers"])
 
 

@@ -7,7 +7,7 @@ from app.core.database import DbSession
 from app.core.etag import IfMatch, set_etag
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
-from app.core.permissions import Principal, declare_crud, require
+from app.core.permissions import Principal, require
 from app.core.routing import (
     API_PREFIX,
     CHANGE_RESPONSES,
@@ -29,7 +29,6 @@ from app.modules.production.schemas import (
 )
 from app.modules.production.service import BatchService
 
-declare_crud("production", "production batches")
 router = APIRouter(prefix=f"{API_PREFIX}/production", tags=["production"])
 
 

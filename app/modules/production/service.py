@@ -21,7 +21,7 @@ from app.modules.production.schemas import (
     ProductionStats,
     ProductionStatsQuery,
 )
-from app.modules.products.service import ProductService, on_product_delete
+from app.modules.products.service import ProductService
 
 INSPECTABLE = frozenset({BatchStatus.IN_PROGRESS, BatchStatus.COMPLETED})
 FINISHED = frozenset({BatchStatus.COMPLETED, BatchStatus.FAILED})
@@ -212,7 +212,7 @@ class BatchService:
         return f"Batch {batch.batch_number}"
 
 
-async def _refuse_product_in_use(session: AsyncSession, product_id: int) -> None:
+async def refuse_product_in_use(session: AsyncSession, product_id: int) -> None:
     """A batch (and its inspections) is the product's history: it is never unlinked."""
     refuse_if_used(
         await BatchRepository(session).count_for_product(product_id),
@@ -220,6 +220,3 @@ async def _refuse_product_in_use(session: AsyncSession, product_id: int) -> None
         ("production batch", "production batches"),
         "batches keep their product for good: set is_active to false to retire it instead.",
     )
-
-
-on_product_delete(_refuse_product_in_use)

@@ -6,7 +6,7 @@ from app.core.database import DbSession
 from app.core.etag import IfMatch, set_etag
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
-from app.core.permissions import Principal, declare_crud, require
+from app.core.permissions import Principal, require
 from app.core.routing import (
     API_PREFIX,
     CHANGE_RESPONSES,
@@ -23,7 +23,6 @@ from app.modules.products.schemas import (
 )
 from app.modules.products.service import ProductService
 
-declare_crud("products", "products")
 router = APIRouter(prefix=f"{API_PREFIX}/products", tags=["products"])
 
 

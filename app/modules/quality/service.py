@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.auth.service import DEACTIVATE_INSTEAD, UserService, on_user_delete
+from app.auth.service import DEACTIVATE_INSTEAD, UserService
 from app.core.config import Settings
 from app.core.etag import check_version
 from app.core.exceptions import ValidationFailed
@@ -198,13 +198,10 @@ class InspectionService:
         )
 
 
-async def _refuse_inspector(session: AsyncSession, user_id: int) -> None:
+async def refuse_inspector(session: AsyncSession, user_id: int) -> None:
     refuse_if_used(
         await InspectionRepository(session).count_by_inspector(user_id),
         f"User {user_id} is the inspector of",
         ("inspection", "inspections"),
         DEACTIVATE_INSTEAD,
     )
-
-
-on_user_delete(_refuse_inspector)

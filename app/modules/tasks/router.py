@@ -6,7 +6,7 @@ from app.core.database import DbSession
 from app.core.etag import IfMatch, set_etag
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
-from app.core.permissions import Principal, declare_crud, require
+from app.core.permissions import Principal, require
 from app.core.routing import (
     API_PREFIX,
     CHANGE_RESPONSES,
@@ -18,7 +18,6 @@ from app.core.routing import (
 from app.modules.tasks.schemas import TaskCreate, TaskListQuery, TaskRead, TaskUpdate
 from app.modules.tasks.service import TaskService
 
-declare_crud("tasks", "tasks")
 router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"])
 
 

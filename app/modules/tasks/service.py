@@ -5,14 +5,14 @@ from sqlalchemy import ColumnElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.auth.service import DEACTIVATE_INSTEAD, UserService, on_user_delete
+from app.auth.service import DEACTIVATE_INSTEAD, UserService
 from app.core.etag import check_version
 from app.core.exceptions import InvalidState
 from app.core.hooks import refuse_if_used
 from app.core.models import utc_now
 from app.core.pagination import Page
-from app.modules.customers.service import CustomerService, on_customer_delete
-from app.modules.products.service import ProductService, on_product_delete
+from app.modules.customers.service import CustomerService
+from app.modules.products.service import ProductService
 from app.modules.tasks.models import MOVES, Task, TaskStatus
 from app.modules.tasks.repository import TaskLink, TaskRepository
 from app.modules.tasks.schemas import TaskCreate, TaskListQuery, TaskRead, TaskUpdate
@@ -110,23 +110,21 @@ class TaskService:
             await ProductService(self.session).require_active(product_id, field="product_id")
 
 
-async def _release_customer(session: AsyncSession, customer_id: int) -> None:
+# Delete hooks, wired from the module's spec (app/modules/tasks/__init__.py).
+
+
+async def release_customer(session: AsyncSession, customer_id: int) -> None:
     await TaskService(session).release_customer(customer_id)
 
 
-async def _release_product(session: AsyncSession, product_id: int) -> None:
+async def release_product(session: AsyncSession, product_id: int) -> None:
     await TaskService(session).release_product(product_id)
 
 
-async def _refuse_user_with_tasks(session: AsyncSession, user_id: int) -> None:
+async def refuse_user_with_tasks(session: AsyncSession, user_id: int) -> None:
     refuse_if_used(
         await TaskRepository(session).count_naming_user(user_id),
         f"User {user_id} is the assignee or creator of",
         ("task", "tasks"),
         DEACTIVATE_INSTEAD,
     )
-
-
-on_customer_delete(_release_customer)
-on_user_delete(_refuse_user_with_tasks)
-on_product_delete(_release_product)

@@ -1,7 +1,7 @@
 // FastOps admin: a single-page app of plain ES modules over the public /api/v1.
 import { html, render, useState, useEffect, useRef, Session, can, useRoute, Loading, ErrorBox } from "./ui.js";
 import { api, refresh, logout, onSignedOut, hasToken, mayHaveSession } from "./api.js";
-import { loadOpenApi, RESOURCES, hasPath } from "./meta.js";
+import { loadOpenApi, loadMeta, resources, resourceConfig, hasPath } from "./meta.js";
 import { Login } from "./views/login.js";
 import { Dashboard } from "./views/dashboard.js";
 import { ResourceList } from "./views/list.js";
@@ -10,8 +10,8 @@ import { Audit } from "./views/audit.js";
 
 function Nav({ me, current }) {
   const links = [["dashboard", "Dashboard", true]];
-  for (const [key, config] of Object.entries(RESOURCES)) {
-    links.push([key, config.label, hasPath(config.path) && can(me, config.module, "read")]);
+  for (const config of resources()) {
+    links.push([config.key, config.label, hasPath(config.path) && can(me, config.module, "read")]);
   }
   links.push(["audit", "Audit", hasPath("/api/v1/audit/changes") && can(me, "audit", "read")]);
   return html`<nav class="main-nav" aria-label="Main">
@@ -24,7 +24,8 @@ function Screen({ route }) {
   const [first, second, third] = route.parts;
   if (!first || first === "dashboard") return html`<${Dashboard} />`;
   if (first === "audit") return html`<${Audit} params=${route.params} />`;
-  if (!RESOURCES[first] || !hasPath(RESOURCES[first].path)) {
+  const config = resourceConfig(first);
+  if (!config || !hasPath(config.path)) {
     return html`<h1>Not found</h1><p>There is no screen at this address. <a href="#/dashboard">Go to the dashboard</a>.</p>`;
   }
   if (second) {
@@ -75,7 +76,7 @@ function App() {
   async function loadMe() {
     try {
       await loadOpenApi();
-      const { data } = await api("/api/v1/auth/me");
+      const [{ data }] = await Promise.all([api("/api/v1/auth/me"), loadMeta()]);
       setMe(data);
     } catch (err) {
       if (err.status === 401) setMe(null);

@@ -1,75 +1,10 @@
-// Resource metadata: fields, filters and sorts come from the OpenAPI document; this file
-// only adds what a schema cannot say (labels people read, list columns, reference targets).
-
-export const RESOURCES = {
-  products: {
-    label: "Products", path: "/api/v1/products", schema: "Product", module: "products",
-    columns: ["sku", "name", "category", "price", "stock", "is_active"],
-    title: (r) => `${r.sku} · ${r.name}`,
-  },
-  customers: {
-    label: "Customers", path: "/api/v1/customers", schema: "Customer", module: "customers",
-    columns: ["name", "email", "company", "status"],
-    title: (r) => r.name,
-  },
-  tasks: {
-    label: "Tasks", path: "/api/v1/tasks", schema: "Task", module: "tasks",
-    columns: ["title", "status", "priority", "due_date", "assignee_id"],
-    title: (r) => r.title,
-  },
-  batches: {
-    label: "Batches", path: "/api/v1/production/batches", schema: "Batch", module: "production",
-    columns: ["batch_number", "product_id", "quantity", "status", "quality_score"],
-    title: (r) => r.batch_number,
-  },
-  inspections: {
-    label: "Inspections", path: "/api/v1/quality/inspections", schema: "Inspection",
-    module: "quality",
-    columns: ["batch_id", "inspected_at", "sample_size", "defects_found", "score", "result"],
-    title: (r) => `Inspection ${r.id}`,
-  },
-  users: {
-    label: "Users", path: "/api/v1/users", schema: "User", module: "users",
-    columns: ["email", "full_name", "is_active", "is_superuser", "roles"],
-    title: (r) => r.email,
-  },
-  roles: {
-    label: "Roles", path: "/api/v1/roles", schema: "Role", module: "roles",
-    columns: ["name", "description"],
-    title: (r) => r.name,
-  },
-};
-
-// Which resource an id field points at, so forms offer a choice instead of a bare number.
-export const REFERENCES = {
-  product_id: "products",
-  customer_id: "customers",
-  assignee_id: "users",
-  inspector_id: "users",
-  batch_id: "batches",
-  actor_id: "users",
-  user_id: "users",
-};
-
-const LABELS = {
-  id: "ID", sku: "SKU", is_active: "Active", is_superuser: "Superuser", role_ids: "Roles",
-  full_name: "Full name", product_id: "Product", customer_id: "Customer", assignee_id: "Assignee",
-  inspector_id: "Inspector", batch_id: "Batch", due_date: "Due date", due_before: "Due before",
-  due_after: "Due after", min_price: "Min price", max_price: "Max price", date_from: "From",
-  date_to: "To", created_at: "Created", updated_at: "Updated", batch_number: "Batch number",
-  quality_score: "Quality score", failure_reason: "Failure reason", sample_size: "Sample size",
-  defects_found: "Defects found", inspected_at: "Inspected at", created_by: "Created by",
-  completed_at: "Completed at", started_at: "Started at", q: "Search", actor_id: "Actor",
-  entity_id: "Record ID", status_code: "Status code", user_id: "User", request_id: "Request ID",
-};
-
-export function humanize(name) {
-  if (LABELS[name]) return LABELS[name];
-  const words = name.replace(/_/g, " ");
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
+// What the admin draws comes from the server. GET /api/v1/meta describes each resource the
+// signed-in user may read (label, columns, references, labels, actions, title template);
+// the OpenAPI document gives its fields, filters and sorts. Nothing here names a resource.
+import { api } from "./api.js";
 
 let openapi = null;
+let described = null;
 
 export async function loadOpenApi() {
   if (!openapi) {
@@ -77,6 +12,43 @@ export async function loadOpenApi() {
     openapi = await response.json();
   }
   return openapi;
+}
+
+// Per user: called at every sign-in, so another user in the same tab gets their own screens.
+export async function loadMeta() {
+  const { data } = await api("/api/v1/meta");
+  described = data;
+  return data;
+}
+
+export function resources() {
+  return described ? described.resources : [];
+}
+
+export function resourceConfig(key) {
+  return resources().find((resource) => resource.key === key) || null;
+}
+
+// The audit trail's entity names, screens first, then the others (security events).
+export function auditEntities() {
+  return described ? described.entities : [];
+}
+
+export function humanize(name, labels = {}) {
+  const known = labels[name] || (described && described.labels[name]);
+  if (known) return known;
+  const words = name.replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+// "{sku} · {name}" with the record's values; the server sends templates, never code.
+export function fill(template, record) {
+  return template.replace(/\{(\w+)\}/g, (_, name) => String(record[name] ?? ""));
+}
+
+// {field: [values]}: true when every named field holds one of its values.
+export function matches(when, record) {
+  return Object.entries(when || {}).every(([name, values]) => values.includes(record[name]));
 }
 
 function resolve(schema) {
@@ -87,7 +59,7 @@ function resolve(schema) {
 }
 
 // Collapse `anyOf: [X, null]` and $refs into one plain descriptor.
-function describe(name, raw, required) {
+function describe(name, raw, required, config) {
   let schema = resolve(raw);
   let nullable = false;
   const options = schema.anyOf || schema.oneOf;
@@ -106,39 +78,41 @@ function describe(name, raw, required) {
   else if (kind === "string" && schema.format === "password") kind = "password";
   else if (kind === "string" && (schema.maxLength || 0) > 500) kind = "text";
   if (name === "password") kind = "password";
-  if (name === "role_ids") kind = "roles";
-  if (name === "permissions") kind = "permissions";
-  if (REFERENCES[name] && kind === "integer") kind = "reference";
+  if (config.widgets[name]) kind = config.widgets[name];
+  const target = config.references[name] || null;
+  if (target && kind === "integer") kind = "reference";
   return {
-    name, kind, nullable, required: required.includes(name), label: humanize(name),
-    options: schema.enum || null, schema, description: raw && raw.description,
+    name, kind, nullable, required: required.includes(name), label: humanize(name, config.labels),
+    options: schema.enum || null, schema, description: raw && raw.description, target,
   };
 }
 
-function fieldsOf(schemaName) {
+function fieldsOf(schemaName, config) {
   const schema = openapi.components.schemas[schemaName];
   if (!schema) return [];
   const required = schema.required || [];
-  return Object.entries(schema.properties || {}).map(([name, raw]) => describe(name, raw, required));
+  return Object.entries(schema.properties || {})
+    .map(([name, raw]) => describe(name, raw, required, config));
 }
 
 const PAGING = new Set(["page", "size", "sort", "q", "format"]);
 
 export function resourceMeta(key) {
-  const config = RESOURCES[key];
+  const config = resourceConfig(key);
   const list = (openapi.paths[config.path] || {}).get || {};
   const filters = (list.parameters || [])
     .filter((p) => p.in === "query" && !PAGING.has(p.name))
-    .map((p) => describe(p.name, p.schema, []));
-  const read = fieldsOf(`${config.schema}Read`);
+    .map((p) => describe(p.name, p.schema, [], config));
+  const read = fieldsOf(`${config.schema_name}Read`, config);
   const columns = config.columns
     .map((name) => read.find((f) => f.name === name))
     .filter(Boolean);
   return {
-    key,
     ...config,
-    create: fieldsOf(`${config.schema}Create`),
-    update: fieldsOf(`${config.schema}Update`),
+    titleOf: (record) => fill(config.title, record),
+    labelOf: (name) => humanize(name, config.labels),
+    create: fieldsOf(`${config.schema_name}Create`, config),
+    update: fieldsOf(`${config.schema_name}Update`, config),
     read,
     columns: columns.length ? columns : read.slice(0, 6),
     filters,

@@ -3,7 +3,7 @@ import {
   html, render, useState, useEffect, useRef, useMemo, useCallback, createContext, useContext,
 } from "../vendor/htm/standalone.module.js";
 import { api, query } from "./api.js";
-import { RESOURCES, REFERENCES } from "./meta.js";
+import { resourceConfig, fill } from "./meta.js";
 
 export { html, render, useState, useEffect, useRef, useMemo, useCallback, useContext };
 
@@ -66,21 +66,22 @@ export function ErrorBox({ error }) {
 const refCache = new Map();
 
 // A select of the referenced resource's records (the first 100), or a number input when the
-// user may not read that resource.
+// user may not read that resource (the server then did not describe it).
 function ReferenceInput({ field, value, onChange, disabled, id, invalid }) {
-  const target = RESOURCES[REFERENCES[field.name]];
-  const [options, setOptions] = useState(refCache.get(target.path) || null);
+  const target = resourceConfig(field.target);
+  const path = target ? target.path : null;
+  const [options, setOptions] = useState((path && refCache.get(path)) || null);
   useEffect(() => {
-    if (options) return;
-    api(`${target.path}?size=100`).then(({ data }) => {
-      refCache.set(target.path, data.items);
+    if (options || !path) return;
+    api(`${path}?size=100`).then(({ data }) => {
+      refCache.set(path, data.items);
       setOptions(data.items);
     }).catch(() => setOptions(false));
-  }, [target.path]);
+  }, [path]);
   useEffect(() => {
     // The current value may lie beyond the first page: fetch it so the select can show it.
     if (!options || !value || options.some((r) => r.id === value)) return;
-    api(`${target.path}/${value}`).then(({ data }) => setOptions([data, ...options])).catch(() => {});
+    api(`${path}/${value}`).then(({ data }) => setOptions([data, ...options])).catch(() => {});
   }, [options, value]);
   if (!options) {
     return html`<input id=${id} type="number" min="1" value=${value ?? ""} disabled=${disabled}
@@ -89,7 +90,7 @@ function ReferenceInput({ field, value, onChange, disabled, id, invalid }) {
   return html`<select id=${id} value=${value ?? ""} disabled=${disabled} aria-invalid=${invalid}
       onChange=${(e) => onChange(e.target.value === "" ? null : Number(e.target.value))}>
     <option value="">—</option>
-    ${options.map((r) => html`<option value=${r.id}>${target.title(r)} (#${r.id})</option>`)}
+    ${options.map((r) => html`<option value=${r.id}>${fill(target.title, r)} (#${r.id})</option>`)}
   </select>`;
 }
 

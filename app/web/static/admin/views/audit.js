@@ -1,10 +1,12 @@
 import { html, useState, useEffect, go, Loading, ErrorBox, formatValue } from "../ui.js";
 import { api, query } from "../api.js";
+import { auditEntities, resourceConfig } from "../meta.js";
 import { Changes } from "./history.js";
 
+// The entity names come from the server (GET /api/v1/meta), so a new module is listed too.
 const FILTERS = {
-  changes: [
-    ["entity", "Entity", "select", ["products", "customers", "tasks", "batches", "inspections", "users", "roles", "auth"]],
+  changes: () => [
+    ["entity", "Entity", "select", auditEntities()],
     ["action", "Action", "select", ["create", "update", "delete", "security"]],
     ["event", "Event", "text"],
     ["entity_id", "Record ID", "number"],
@@ -13,7 +15,7 @@ const FILTERS = {
     ["since", "Since", "datetime-local"],
     ["until", "Until", "datetime-local"],
   ],
-  access: [
+  access: () => [
     ["method", "Method", "select", ["GET", "POST", "PATCH", "PUT", "DELETE"]],
     ["status_code", "Status code", "number"],
     ["path", "Path", "text"],
@@ -71,7 +73,7 @@ export function Audit({ params }) {
     </div>
     <form class="toolbar" onSubmit=${apply} aria-label="Audit filters">
       <div class="filter-grid">
-        ${FILTERS[log].map(([name, label, type, options]) => html`<div class="field">
+        ${FILTERS[log]().map(([name, label, type, options]) => html`<div class="field">
           <label for=${`audit-${name}`}>${label}</label>
           ${type === "select" ? html`<select id=${`audit-${name}`} value=${draft[name] || ""}
               onChange=${(e) => setDraft({ ...draft, [name]: e.target.value })}>
@@ -93,7 +95,7 @@ export function Audit({ params }) {
         <p class="event-head"><span class=${`badge badge-${row.action}`}>${row.event || row.action}</span>
           ${" "}${row.entity} ${row.entity_id ?? ""} · <strong>${row.actor || "—"}</strong>
           <span class="muted"> · ${formatValue(row.occurred_at, { name: "occurred_at" })} · from ${row.client_ip || "—"} · request ${row.request_id || "—"}</span></p>
-        <${Changes} changes=${row.changes} />
+        <${Changes} changes=${row.changes} labels=${(resourceConfig(row.entity) || {}).labels} />
       </li>`)}</ol>` : html`<div class="table-wrap"><table class="list">
       <thead><tr><th scope="col">Time</th><th scope="col">Method</th><th scope="col">Path</th><th scope="col">Status</th>
         <th scope="col">Duration</th><th scope="col">User</th><th scope="col">Address</th></tr></thead>

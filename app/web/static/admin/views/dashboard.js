@@ -1,6 +1,6 @@
 import { html, useState, useEffect, useRef, useContext, Session, can, Loading, formatValue } from "../ui.js";
 import { api } from "../api.js";
-import { RESOURCES, hasPath } from "../meta.js";
+import { resources, hasPath } from "../meta.js";
 
 function percent(value) {
   return value === null || value === undefined ? "—" : `${(value * 100).toFixed(1)} %`;
@@ -31,12 +31,10 @@ export function Dashboard() {
   useEffect(() => {
     let live = true;
     (async () => {
-      const keys = Object.keys(RESOURCES).filter(
-        (key) => hasPath(RESOURCES[key].path) && can(me, RESOURCES[key].module, "read"),
-      );
-      const counts = await Promise.all(keys.map(async (key) => {
-        const data = await optional(`${RESOURCES[key].path}?size=1`);
-        return [key, data ? data.total : null];
+      const shown = resources().filter((r) => hasPath(r.path) && can(me, r.module, "read"));
+      const counts = await Promise.all(shown.map(async (r) => {
+        const data = await optional(`${r.path}?size=1`);
+        return [r.key, r.label, data ? data.total : null];
       }));
       const [stats, summary, overdue, changes] = await Promise.all([
         can(me, "production", "read") && hasPath("/api/v1/production/stats")
@@ -61,9 +59,9 @@ export function Dashboard() {
     <section aria-labelledby="counts-title">
       <h2 id="counts-title">Records</h2>
       <ul class="tiles">
-        ${counts.map(([key, total]) => html`<li class="tile">
+        ${counts.map(([key, label, total]) => html`<li class="tile">
           <a href=${`#/${key}`}><span class="tile-number">${total ?? "—"}</span>
-          <span class="tile-label">${RESOURCES[key].label}</span></a></li>`)}
+          <span class="tile-label">${label}</span></a></li>`)}
       </ul>
     </section>
     <div class="grid-2">

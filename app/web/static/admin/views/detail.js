@@ -1,17 +1,26 @@
 import { html, useState, useEffect, useContext, Session, can, go, Loading, ErrorBox, FieldInput, formatValue, clearReferenceCache } from "../ui.js";
 import { api, ApiError } from "../api.js";
-import { resourceMeta, humanize } from "../meta.js";
+import { resourceMeta } from "../meta.js";
 import { History } from "./history.js";
 import { RecordActions } from "./actions.js";
 
 const SYSTEM = new Set(["id", "created_at", "updated_at", "version"]);
 
+// A write field `<x>_ids` is shown by the read field `<x>s`: a list of {id, name}.
+function readNameOf(name) {
+  return /_ids$/.test(name) ? `${name.slice(0, -4)}s` : name;
+}
+
+function valueOf(name, record) {
+  const source = readNameOf(name);
+  return source === name ? record[name] : (record[source] || []).map((r) => r.id);
+}
+
 // The form's starting values: a read record mapped onto the write schema's fields.
 function initialValues(fields, record) {
   const values = {};
   for (const field of fields) {
-    if (field.name === "role_ids") values.role_ids = (record.roles || []).map((r) => r.id);
-    else if (field.name in record) values[field.name] = record[field.name];
+    if (readNameOf(field.name) in record) values[field.name] = valueOf(field.name, record);
   }
   return values;
 }
@@ -24,7 +33,7 @@ function changed(values, original) {
   return out;
 }
 
-function Conflict({ conflict, fields, onReload, onDismiss }) {
+function Conflict({ conflict, fields, labelOf, onReload, onDismiss }) {
   const names = Object.keys(conflict.mine);
   return html`<div class="alert alert-warning conflict" role="alert">
     <h2>Someone else changed this record</h2>
@@ -33,8 +42,8 @@ function Conflict({ conflict, fields, onReload, onDismiss }) {
     <div class="table-wrap"><table>
       <thead><tr><th scope="col">Field</th><th scope="col">Your version</th><th scope="col">Saved version</th></tr></thead>
       <tbody>${names.map((name) => {
-        const field = fields.find((f) => f.name === name) || { name, label: humanize(name) };
-        const theirs = name === "role_ids" ? (conflict.theirs.roles || []).map((r) => r.id) : conflict.theirs[name];
+        const field = fields.find((f) => f.name === name) || { name, label: labelOf(name) };
+        const theirs = valueOf(name, conflict.theirs);
         return html`<tr><th scope="row">${field.label}</th><td>${formatValue(conflict.mine[name], field)}</td>
           <td>${formatValue(theirs, field)}</td></tr>`;
       })}</tbody>
@@ -153,8 +162,8 @@ export function ResourceDetail({ resource, id, tab, params }) {
 
   if (error && !record) return html`<${ErrorBox} error=${error} />`;
   if (!record || !values) return html`<${Loading} />`;
-  const title = isNew ? `New ${meta.label.replace(/s$/, "").toLowerCase()}` : meta.title(record);
-  const readOnly = meta.read.filter((f) => !fields.some((w) => w.name === f.name) && !(f.name === "roles" && fields.some((w) => w.name === "role_ids")));
+  const title = isNew ? `New ${meta.label.replace(/s$/, "").toLowerCase()}` : meta.titleOf(record);
+  const readOnly = meta.read.filter((f) => !fields.some((w) => readNameOf(w.name) === f.name));
   const fieldErrorsOutside = Object.keys(errors).filter((name) => !fields.some((f) => f.name === name));
   return html`<p class="crumbs"><a href=${`#/${resource}`}>${meta.label}</a> › ${title}</p>
     <div class="page-head"><h1>${title}</h1></div>
@@ -162,13 +171,13 @@ export function ResourceDetail({ resource, id, tab, params }) {
       <a role="tab" href=${`#/${resource}/${id}`} aria-selected=${tab !== "history" ? "true" : "false"}>Details</a>
       <a role="tab" href=${`#/${resource}/${id}/history`} aria-selected=${tab === "history" ? "true" : "false"}>History</a>
     </div>`}
-    ${tab === "history" && !isNew ? html`<${History} path=${`${meta.path}/${id}/history`} />` : html`
+    ${tab === "history" && !isNew ? html`<${History} path=${`${meta.path}/${id}/history`} labels=${meta.labels} />` : html`
     <div role=${isNew ? undefined : "tabpanel"}>
-      ${conflict && html`<${Conflict} conflict=${conflict} fields=${fields} onReload=${load} onDismiss=${() => setConflict(null)} />`}
+      ${conflict && html`<${Conflict} conflict=${conflict} fields=${fields} labelOf=${meta.labelOf} onReload=${load} onDismiss=${() => setConflict(null)} />`}
       ${notice && html`<div class="alert alert-ok" role="status">${notice}</div>`}
       <${ErrorBox} error=${error} />
-      ${fieldErrorsOutside.length > 0 && html`<ul class="field-error">${fieldErrorsOutside.map((name) => html`<li>${humanize(name)}: ${errors[name]}</li>`)}</ul>`}
-      ${!isNew && html`<${RecordActions} resource=${resource} record=${record} meta=${meta} me=${me}
+      ${fieldErrorsOutside.length > 0 && html`<ul class="field-error">${fieldErrorsOutside.map((name) => html`<li>${meta.labelOf(name)}: ${errors[name]}</li>`)}</ul>`}
+      ${!isNew && html`<${RecordActions} record=${record} meta=${meta}
         onChanged=${load} onError=${setError} />`}
       <form class="record-form" onSubmit=${save} aria-label=${title}>
         <div class="form-grid">

@@ -8,26 +8,26 @@ function show(value) {
   return String(value);
 }
 
-export function Changes({ changes }) {
+export function Changes({ changes, labels }) {
   const entries = Object.entries(changes || {});
   if (entries.length === 0) return null;
   const pairs = entries.some(([, c]) => c && typeof c === "object" && ("old" in c || "new" in c));
   if (!pairs) {
     // Security events carry details, not before/after pairs.
-    return html`<dl class="facts">${entries.map(([name, value]) => html`<div><dt>${humanize(name)}</dt><dd>${show(value)}</dd></div>`)}</dl>`;
+    return html`<dl class="facts">${entries.map(([name, value]) => html`<div><dt>${humanize(name, labels)}</dt><dd>${show(value)}</dd></div>`)}</dl>`;
   }
   return html`<div class="table-wrap"><table class="diff">
     <thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
     <tbody>${entries.map(([field, change]) => {
       const isPair = change && typeof change === "object" && ("old" in change || "new" in change);
-      return html`<tr><th scope="row">${humanize(field)}</th>
+      return html`<tr><th scope="row">${humanize(field, labels)}</th>
         <td class="old">${isPair ? show(change.old) : ""}</td>
         <td class="new">${isPair ? show(change.new) : show(change)}</td></tr>`;
     })}</tbody>
   </table></div>`;
 }
 
-export function History({ path }) {
+export function History({ path, labels }) {
   const [items, setItems] = useState(null);
   const [cursor, setCursor] = useState(null);
   const [error, setError] = useState(null);
@@ -52,7 +52,7 @@ export function History({ path }) {
           ${" "}<strong>${row.actor || "unknown"}</strong>
           <span class="muted"> · ${formatValue(row.occurred_at, { name: "occurred_at" })}
             · from ${row.client_ip || "unknown address"}${row.reason ? ` · “${row.reason}”` : ""}</span></p>
-        <${Changes} changes=${row.changes} />
+        <${Changes} changes=${row.changes} labels=${labels} />
       </li>`)}
     </ol>
     ${cursor && html`<button type="button" onClick=${() => load(cursor)}>Load more</button>`}</div>`;
