@@ -457,7 +457,7 @@ async def count_rows(url: str, table: str, where: str = "") -> int:
 
 async def create_admin(url: str) -> None:
     from app.auth.schemas import UserCreate
-    from app.auth.service import UserService
+    from app.auth.users_service import UserService
     from app.core.audit import install_audit_hooks
     from app.core.config import Settings
     from app.core.database import (
@@ -472,7 +472,7 @@ async def create_admin(url: str) -> None:
     system = Principal(user_id=0, email="system:bench", is_superuser=True, permissions=frozenset())
 
     async def create(session: Any) -> None:
-        await UserService(session).create(
+        await UserService(session, settings).create(
             UserCreate(
                 email=ADMIN_EMAIL,
                 full_name="Bench admin",

@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.models import Role, User
 from app.auth.roles_service import RoleService
 from app.auth.schemas import RoleCreate, UserCreate
-from app.auth.service import UserService
+from app.auth.users_service import UserService
 from app.core.audit import install_audit_hooks
 from app.core.config import Settings, get_settings
 from app.core.database import create_engine, create_session_factory, run_in_own_transaction
@@ -99,7 +99,7 @@ async def seed_superuser(session: AsyncSession, settings: Settings) -> tuple[str
     email, password = settings.first_superuser_email, settings.first_superuser_password
     if email and password:
         if await UserService(session).users.get_by_email(email) is None:
-            await _create_superuser(session, email, password)
+            await _create_superuser(session, email, password, settings)
         return None
     if settings.is_production:
         raise SeedRefused(
@@ -109,12 +109,14 @@ async def seed_superuser(session: AsyncSession, settings: Settings) -> tuple[str
     if (await session.exec(superusers)).first() is not None:
         return None
     generated = secrets.token_urlsafe(18)
-    await _create_superuser(session, DEV_ADMIN_EMAIL, generated)
+    await _create_superuser(session, DEV_ADMIN_EMAIL, generated, settings)
     return DEV_ADMIN_EMAIL, generated
 
 
-async def _create_superuser(session: AsyncSession, email: str, password: str) -> None:
-    await UserService(session).create(
+async def _create_superuser(
+    session: AsyncSession, email: str, password: str, settings: Settings
+) -> None:
+    await UserService(session, settings).create(
         UserCreate(email=email, full_name="Administrator", password=password, is_superuser=True),
         SEED_PRINCIPAL,
     )

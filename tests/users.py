@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.roles_service import RoleService
 from app.auth.schemas import RoleCreate, UserCreate
-from app.auth.service import UserService
+from app.auth.users_service import UserService
 from app.core.database import run_in_own_transaction
 from app.core.permissions import Principal
 
@@ -57,7 +57,7 @@ async def create_user(
                 RoleCreate(name=f"role-{next(_serial)}", permissions=list(permissions)), SYSTEM
             )
             role_ids.append(role.id or 0)
-        user = await UserService(session).create(
+        user = await UserService(session, app.state.settings).create(
             UserCreate(
                 email=email,
                 full_name=email.split("@")[0],

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.audit.router import audit_service
+from app.audit.dependencies import audit_service
 from app.audit.schemas import ChangeRead, KeysetPage, KeysetQuery
 from app.audit.service import AuditService
 from app.core.permissions import Principal, require

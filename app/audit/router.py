@@ -1,21 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
+from app.audit.dependencies import Audit
 from app.audit.schemas import AccessQuery, AccessRead, ChangeQuery, ChangeRead, KeysetPage
-from app.audit.service import AuditService
-from app.core.database import DbSession
 from app.core.permissions import Principal, require
 from app.core.routing import API_PREFIX, COMMON
 
 router = APIRouter(prefix=f"{API_PREFIX}/audit", tags=["audit"])
 
 
-async def audit_service(request: Request, session: DbSession) -> AuditService:
-    return AuditService(session, request.app.state.session_factory)
-
-
-Audit = Annotated[AuditService, Depends(audit_service)]
 CanRead = Annotated[Principal, Depends(require("audit", "read"))]
 
 

@@ -5,8 +5,8 @@ from app.auth.roles_router import permissions_router
 from app.auth.roles_router import router as roles_router
 from app.auth.router import login_router
 from app.auth.router import router as auth_router
-from app.auth.service import on_user_delete
 from app.auth.users_router import router as users_router
+from app.auth.users_service import on_user_delete
 from app.core.modules import AdminAction, AdminPanel, AdminResource, AdminState, ModuleSpec, Tag
 from app.core.permissions import crud_permissions
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from app.auth.sessions_service import AuthService, ClientInfo
+from app.auth.sessions_service import ClientInfo, SessionService
 from app.core.routing import API_PREFIX
 
 # Documents the Bearer scheme so Swagger UI's "Authorize" logs in against the login route;
@@ -13,9 +13,9 @@ from app.core.routing import API_PREFIX
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=f"{API_PREFIX}/auth/login", auto_error=False)
 
 
-async def auth_service(request: Request) -> AuthService:
+async def auth_service(request: Request) -> SessionService:
     state = request.app.state
-    return AuthService(
+    return SessionService(
         state.session_factory, state.settings, state.token_codec, state.login_throttle
     )
 
@@ -27,5 +27,5 @@ async def client_info(request: Request) -> ClientInfo:
     return ClientInfo(address=str(address), user_agent=request.headers.get("user-agent"))
 
 
-Auth = Annotated[AuthService, Depends(auth_service)]
+Auth = Annotated[SessionService, Depends(auth_service)]
 Client = Annotated[ClientInfo, Depends(client_info)]

@@ -1,7 +1,7 @@
 """Users, roles, the user-role link, login sessions and their refresh tokens.
 
 Other modules reference `users.id` in their foreign keys and reach users only through
-`app.auth.service.UserService`.
+`app.auth.users_service.UserService`.
 """
 
 from datetime import datetime

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from app.auth.roles_service import RoleService
 from app.auth.schemas import PermissionRead, RoleCreate, RoleListQuery, RoleRead, RoleUpdate
 from app.core.database import DbSession
-from app.core.etag import IfMatch, set_etag
+from app.core.etag import IfMatch, answer
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
 from app.core.permissions import CurrentPrincipal, Principal, registry, require
@@ -42,7 +42,7 @@ async def list_roles(
 ) -> Page[RoleRead] | Response:
     if wants_csv(request, query):
         return csv_response(request, roles.export_statement(query), RoleRead, "roles")
-    return await roles.list(query)
+    return await roles.list_page(query)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
@@ -51,15 +51,13 @@ async def create_role(
 ) -> RoleRead:
     role = await roles.create(data, actor)
     response.headers["Location"] = str(request.url_for("get_role", role_id=role.id))
-    set_etag(response, role.version)
-    return RoleRead.model_validate(role)
+    return answer(response, role, RoleRead)
 
 
 @router.get("/{role_id}", responses=READ_RESPONSES)
 async def get_role(role_id: RecordId, response: Response, roles: Roles, _: CanRead) -> RoleRead:
     role = await roles.get(role_id)
-    set_etag(response, role.version)
-    return RoleRead.model_validate(role)
+    return answer(response, role, RoleRead)
 
 
 @router.patch("/{role_id}", responses=CHANGE_RESPONSES)
@@ -72,8 +70,7 @@ async def update_role(
     actor: CanUpdate,
 ) -> RoleRead:
     role = await roles.update(role_id, data, expected, actor)
-    set_etag(response, role.version)
-    return RoleRead.model_validate(role)
+    return answer(response, role, RoleRead)
 
 
 @router.delete("/{role_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHANGE_RESPONSES)

@@ -10,7 +10,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.auth.models import Role
 from app.auth.repository import RoleRepository
 from app.auth.schemas import RoleCreate, RoleListQuery, RoleRead, RoleUpdate
-from app.auth.service import check_covers, check_grantable
+from app.auth.users_service import check_covers, check_grantable
 from app.core.etag import check_version
 from app.core.exceptions import InvalidState, ValidationFailed
 from app.core.pagination import Page
@@ -33,7 +33,7 @@ class RoleService:
     async def get(self, role_id: int) -> Role:
         return await self.roles.get_or_raise(role_id)
 
-    async def list(self, query: RoleListQuery) -> Page[RoleRead]:
+    async def list_page(self, query: RoleListQuery) -> Page[RoleRead]:
         items, total = await self.roles.list_page(self.roles.conditions(query), query)
         return Page[RoleRead].build([RoleRead.model_validate(r) for r in items], total, query)
 

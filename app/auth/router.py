@@ -9,13 +9,20 @@ custom header, and a present Origin must be this host, so the cookie cannot be u
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Body, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth.dependencies import Auth, Client
-from app.auth.schemas import MeRead, PasswordChange, RefreshRequest, SessionRead, TokenPair
-from app.auth.service import UserService
+from app.auth.schemas import (
+    MeRead,
+    PasswordChange,
+    RefreshRequest,
+    SessionId,
+    SessionRead,
+    TokenPair,
+)
 from app.auth.sessions_service import Tokens
+from app.auth.users_service import UserService
 from app.core.database import DbSession
 from app.core.exceptions import NotAuthenticated, PermissionDenied
 from app.core.http_errors import Unauthenticated
@@ -25,7 +32,6 @@ from app.core.routing import API_PREFIX, COMMON, WRITE_RESPONSES
 PREFIX = f"{API_PREFIX}/auth"
 COOKIE = "fastops_refresh"
 AUTH_MODE_HEADER = "x-auth-mode"
-SessionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A login session's id")]
 
 # Login takes an OAuth2 form, so it is mounted outside the JSON-only wrapper.
 login_router = APIRouter(prefix=PREFIX, tags=["auth"])

@@ -6,6 +6,7 @@ No schema here carries a password hash or a stored token; passwords are write-on
 from datetime import datetime
 from typing import Annotated, ClassVar
 
+from fastapi import Path
 from pydantic import AfterValidator, BaseModel, Field, StrictBool, StringConstraints
 from sqlmodel import SQLModel
 
@@ -181,3 +182,6 @@ class PermissionRead(BaseModel):
     module: str
     action: str
     description: str
+
+
+SessionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A login session's id")]

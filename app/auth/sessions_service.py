@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.models import LoginSession, RefreshToken, User
 from app.auth.repository import UserRepository
 from app.auth.sessions_repository import SessionRepository
+from app.auth.throttle import LoginThrottle
 from app.core import metrics
 from app.core.audit import add_security_event, record_security_event
 from app.core.config import Settings
@@ -31,7 +32,6 @@ from app.core.security import (
     token_digest,
     verify_password,
 )
-from app.core.throttle import LoginThrottle
 
 LOGIN_FAILED = "Incorrect email or password."
 REFRESH_FAILED = "The refresh token is invalid, expired or already used: log in again."
@@ -52,7 +52,7 @@ class ClientInfo:
     user_agent: str | None
 
 
-class AuthService:
+class SessionService:
     def __init__(
         self,
         factory: async_sessionmaker[AsyncSession],
@@ -96,7 +96,7 @@ class AuthService:
 
         async def start(session: AsyncSession) -> Tokens:
             if rehash is not None:
-                stored = await session.get(User, user_id)
+                stored = await UserRepository(session).get(user_id)
                 if stored is not None:
                     stored.password_hash = rehash
             await add_security_event(
@@ -157,7 +157,7 @@ class AuthService:
         reservation = await self.throttle.reserve(principal.email, client.address)
 
         async def find(session: AsyncSession) -> User | None:
-            return await session.get(User, principal.user_id)
+            return await UserRepository(session).get(principal.user_id)
 
         user = await run_in_own_transaction(self.factory, find, read_only=True)
         rounds = self.settings.bcrypt_rounds
@@ -167,7 +167,7 @@ class AuthService:
         new_hash = await hash_password(new, rounds)
 
         async def store(session: AsyncSession) -> None:
-            stored = await session.get(User, principal.user_id)
+            stored = await UserRepository(session).get(principal.user_id)
             if stored is None:
                 raise NotAuthenticated("The account no longer exists.")
             now = utc_now()
@@ -211,7 +211,7 @@ class AuthService:
 
     async def _guard_owner(self, actor: Principal, owner_id: int) -> None:
         async def find(session: AsyncSession) -> User | None:
-            return await session.get(User, owner_id)
+            return await UserRepository(session).get(owner_id)
 
         owner = await run_in_own_transaction(self.factory, find, read_only=True)
         if owner is None:

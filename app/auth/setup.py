@@ -4,8 +4,8 @@ and the login throttle."""
 from fastapi import FastAPI
 
 from app.auth.authenticator import build_authenticator
+from app.auth.throttle import LoginThrottle
 from app.core.security import TokenCodec
-from app.core.throttle import LoginThrottle
 
 
 def install_auth(app: FastAPI) -> None:

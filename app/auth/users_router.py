@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.auth.dependencies import Auth
-from app.auth.router import SessionId
-from app.auth.schemas import SessionRead, UserCreate, UserListQuery, UserRead, UserUpdate
-from app.auth.service import UserService, check_account_by_id
+from app.auth.schemas import SessionId, SessionRead, UserCreate, UserListQuery, UserRead, UserUpdate
+from app.auth.users_service import UserService, check_account_by_id
+from app.core.app_settings import AppSettings
 from app.core.database import DbSession
-from app.core.etag import IfMatch, set_etag
+from app.core.etag import IfMatch, answer
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
 from app.core.permissions import Principal, require
@@ -25,8 +25,8 @@ from app.core.routing import (
 router = APIRouter(prefix=f"{API_PREFIX}/users", tags=["users"])
 
 
-async def user_service(session: DbSession) -> UserService:
-    return UserService(session)
+async def user_service(session: DbSession, settings: AppSettings) -> UserService:
+    return UserService(session, settings)
 
 
 Users = Annotated[UserService, Depends(user_service)]
@@ -51,7 +51,7 @@ async def list_users(
 ) -> Page[UserRead] | Response:
     if wants_csv(request, query):
         return csv_response(request, users.export_statement(query), UserRead, "users")
-    return await users.list(query)
+    return await users.list_page(query)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
@@ -60,15 +60,13 @@ async def create_user(
 ) -> UserRead:
     user = await users.create(data, actor)
     response.headers["Location"] = str(request.url_for("get_user", user_id=user.id))
-    set_etag(response, user.version)
-    return UserRead.model_validate(user)
+    return answer(response, user, UserRead)
 
 
 @router.get("/{user_id}", responses=READ_RESPONSES)
 async def get_user(user_id: RecordId, response: Response, users: Users, _: CanRead) -> UserRead:
     user = await users.get(user_id)
-    set_etag(response, user.version)
-    return UserRead.model_validate(user)
+    return answer(response, user, UserRead)
 
 
 @router.patch("/{user_id}", responses=CHANGE_RESPONSES)
@@ -81,8 +79,7 @@ async def update_user(
     actor: CanUpdate,
 ) -> UserRead:
     user = await users.update(user_id, data, expected, actor)
-    set_etag(response, user.version)
-    return UserRead.model_validate(user)
+    return answer(response, user, UserRead)
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHANGE_RESPONSES)

@@ -5,10 +5,10 @@ The version check that matters happens inside the UPDATE/DELETE itself (SQLAlche
 """
 
 import re
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import Depends, Header, Response
-from pydantic import WithJsonSchema
+from pydantic import BaseModel, WithJsonSchema
 
 from app.core.app_settings import AppSettings
 from app.core.exceptions import PreconditionFailed
@@ -27,6 +27,19 @@ def etag_for(version: int) -> str:
 
 def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag_for(version)
+
+
+class Versioned(Protocol):
+    version: int
+
+
+ReadT = TypeVar("ReadT", bound=BaseModel)
+
+
+def answer(response: Response, record: Versioned, read: type[ReadT]) -> ReadT:
+    """A record as its read schema, with the ETag a client sends back as If-Match."""
+    set_etag(response, record.version)
+    return read.model_validate(record)
 
 
 async def parse_if_match(

@@ -6,7 +6,7 @@ Every `/api/` answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateL
 a refusal is a 429 problem+json with `Retry-After`. When Redis does not answer within
 `REDIS_TIMEOUT_SECONDS` the limit fails open: the request is served without the headers, with
 a logged warning and `fastops_rate_limit_unavailable_total` counting it (the login throttle,
-which guards passwords, fails closed instead: see core.throttle). The token is checked only for its
+which guards passwords, fails closed instead: see auth.throttle). The token is checked only for its
 signature and claims here, without a database hit: a forged or expired token counts against
 the address, so inventing subjects cannot multiply a client's allowance.
 """

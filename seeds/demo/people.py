@@ -5,7 +5,7 @@ import secrets
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.schemas import UserCreate, UserListQuery
-from app.auth.service import UserService
+from app.auth.users_service import UserService
 from app.core.config import get_settings
 from app.core.permissions import Principal
 from seeds.demo.common import DemoContext
@@ -38,7 +38,7 @@ async def load_staff(session: AsyncSession, ctx: DemoContext) -> int:
     # the cheapest cost keeps a fresh `make run` from spending seconds on hashing.
     users = UserService(session, settings.model_copy(update={"bcrypt_rounds": MIN_ROUNDS}))
     size = settings.page_size_max
-    existing = await users.list(UserListQuery(size=size, sort="created_at"))
+    existing = await users.list_page(UserListQuery(size=size, sort="created_at"))
     emails = {user.email for user in existing.items}
     ctx.user_ids = [user.id for user in existing.items if user.is_active]
     created = 0

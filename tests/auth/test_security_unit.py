@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import col, update
 
 from app.auth.models import LoginSession
-from app.auth.service import UserService
+from app.auth.users_service import UserService
 from app.core.database import run_in_own_transaction
 from app.core.exceptions import NotAuthenticated, ValidationFailed
 from app.core.models import utc_now

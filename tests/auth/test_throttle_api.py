@@ -8,9 +8,9 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 
+from app.auth.throttle import LoginThrottle
 from app.core.config import get_settings
 from app.core.security import verify_password
-from app.core.throttle import LoginThrottle
 from app.main import create_app
 from tests.auth.support import LOGIN
 from tests.ops.servers import free_port, redis_url

@@ -21,7 +21,7 @@ async def _statements_for_page(engine: AsyncEngine, size: int) -> int:
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     try:
         async with AsyncSession(engine) as session:
-            page = await ProductService(session).list(ProductListQuery(size=size, sort="name"))
+            page = await ProductService(session).list_page(ProductListQuery(size=size, sort="name"))
             assert len(page.items) == size
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)

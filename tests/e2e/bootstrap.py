@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from app.auth.models import User
 from app.auth.schemas import UserCreate
-from app.auth.service import UserService
+from app.auth.users_service import UserService
 from app.core.audit import install_audit_hooks
 from app.core.config import get_settings
 from app.core.database import create_engine, create_session_factory
@@ -33,7 +33,7 @@ async def main() -> int:
         async with factory() as session:
             found = (await session.exec(select(User).where(User.email == email))).first()
             if found is None:
-                await UserService(session).create(
+                await UserService(session, get_settings()).create(
                     UserCreate(
                         email=email, full_name="E2E Admin", password=password, is_superuser=True
                     ),

@@ -15,7 +15,7 @@ from tests.conftest import Headers
 
 IMPORT_ONLY = """
 import app.auth, app.modules.production, app.modules.quality, app.modules.tasks
-from app.auth.service import _before_delete as users
+from app.auth.users_service import _before_delete as users
 from app.modules.products.service import _before_delete as products
 print(len(users._hooks), len(products._hooks))
 """

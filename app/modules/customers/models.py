@@ -1,9 +1,8 @@
 from enum import StrEnum
 
-from sqlalchemy import String
 from sqlmodel import Field
 
-from app.core.models import AuditSpec, RecordBase
+from app.core.models import AuditSpec, RecordBase, enum_type
 
 
 class CustomerStatus(StrEnum):
@@ -21,5 +20,9 @@ class Customer(RecordBase, table=True):
     email: str = Field(max_length=320, unique=True, index=True)
     phone: str | None = Field(default=None, max_length=21)
     company: str | None = Field(default=None, max_length=200, index=True)
-    status: CustomerStatus = Field(default=CustomerStatus.LEAD, sa_type=String(16), index=True)
+    status: CustomerStatus = Field(
+        default=CustomerStatus.LEAD,
+        sa_type=enum_type(CustomerStatus, "customer_status", 16),
+        index=True,
+    )
     notes: str | None = Field(default=None, max_length=5_000)

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.core.database import DbSession
-from app.core.etag import IfMatch, set_etag
+from app.core.etag import IfMatch, answer
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
 from app.core.permissions import Principal, require
@@ -46,7 +46,7 @@ async def list_customers(
 ) -> Page[CustomerRead] | Response:
     if wants_csv(request, query):
         return csv_response(request, customers.export_statement(query), CustomerRead, "customers")
-    return await customers.list(query)
+    return await customers.list_page(query)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
@@ -59,8 +59,7 @@ async def create_customer(
 ) -> CustomerRead:
     customer = await customers.create(data)
     response.headers["Location"] = str(request.url_for("get_customer", customer_id=customer.id))
-    set_etag(response, customer.version)
-    return CustomerRead.model_validate(customer)
+    return answer(response, customer, CustomerRead)
 
 
 @router.get("/{customer_id}", responses=READ_RESPONSES)
@@ -68,8 +67,7 @@ async def get_customer(
     customer_id: RecordId, response: Response, customers: Customers, _: CanRead
 ) -> CustomerRead:
     customer = await customers.get(customer_id)
-    set_etag(response, customer.version)
-    return CustomerRead.model_validate(customer)
+    return answer(response, customer, CustomerRead)
 
 
 @router.patch("/{customer_id}", responses=CHANGE_RESPONSES)
@@ -82,8 +80,7 @@ async def update_customer(
     _: CanUpdate,
 ) -> CustomerRead:
     customer = await customers.update(customer_id, data, expected)
-    set_etag(response, customer.version)
-    return CustomerRead.model_validate(customer)
+    return answer(response, customer, CustomerRead)
 
 
 @router.delete("/{customer_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHANGE_RESPONSES)

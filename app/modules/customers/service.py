@@ -24,7 +24,7 @@ class CustomerService:
         self.session = session
         self.customers = CustomerRepository(session)
 
-    async def list(self, query: CustomerListQuery) -> Page[CustomerRead]:
+    async def list_page(self, query: CustomerListQuery) -> Page[CustomerRead]:
         items, total = await self.customers.list_page(self.customers.conditions(query), query)
         return Page[CustomerRead].build(
             [CustomerRead.model_validate(c) for c in items], total, query
@@ -36,7 +36,7 @@ class CustomerService:
     async def get(self, customer_id: int) -> Customer:
         return await self.customers.get_or_raise(customer_id)
 
-    async def require(self, customer_id: int, field: str = "customer_id") -> Customer:
+    async def require_active(self, customer_id: int, field: str = "customer_id") -> Customer:
         """For other modules: the customer, or a 422 naming the field that referenced it."""
         customer = await self.customers.get(customer_id)
         if customer is None:

@@ -1,10 +1,9 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum
 from sqlmodel import Field
 
-from app.core.models import AuditSpec, RecordBase, UTCDateTime
+from app.core.models import AuditSpec, RecordBase, UTCDateTime, enum_type
 
 
 class BatchStatus(StrEnum):
@@ -14,15 +13,7 @@ class BatchStatus(StrEnum):
     FAILED = "failed"
 
 
-# Stored as VARCHAR (no native enum type): a new state is a code change, not a DDL change.
-StatusType = Enum(
-    BatchStatus,
-    name="batch_status",
-    native_enum=False,
-    length=20,
-    values_callable=lambda members: [m.value for m in members],
-    validate_strings=True,
-)
+StatusType = enum_type(BatchStatus, "batch_status")
 
 
 class Batch(RecordBase, table=True):

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.core.app_settings import AppSettings
 from app.core.database import DbSession
-from app.core.etag import IfMatch, set_etag
+from app.core.etag import IfMatch, answer
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
 from app.core.permissions import Principal, require
@@ -17,7 +17,6 @@ from app.core.routing import (
     WRITE_RESPONSES,
     RecordId,
 )
-from app.modules.production.models import Batch
 from app.modules.production.schemas import (
     BatchCreate,
     BatchFailure,
@@ -43,18 +42,13 @@ CanUpdate = Annotated[Principal, Depends(require("production", "update"))]
 CanDelete = Annotated[Principal, Depends(require("production", "delete"))]
 
 
-def _answer(response: Response, batch: Batch) -> BatchRead:
-    set_etag(response, batch.version)
-    return BatchRead.model_validate(batch)
-
-
 @router.get("/batches", response_model=Page[BatchRead], responses=LIST_RESPONSES)
 async def list_batches(
     request: Request, query: Annotated[BatchListQuery, Query()], batches: Batches, _: CanRead
 ) -> Page[BatchRead] | Response:
     if wants_csv(request, query):
         return csv_response(request, batches.export_statement(query), BatchRead, "batches")
-    return await batches.list(query)
+    return await batches.list_page(query)
 
 
 @router.post("/batches", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
@@ -63,7 +57,7 @@ async def create_batch(
 ) -> BatchRead:
     batch = await batches.create(data)
     response.headers["Location"] = str(request.url_for("get_batch", batch_id=batch.id))
-    return _answer(response, batch)
+    return answer(response, batch, BatchRead)
 
 
 @router.get("/stats", responses=COMMON)
@@ -77,7 +71,7 @@ async def production_stats(
 async def get_batch(
     batch_id: RecordId, response: Response, batches: Batches, _: CanRead
 ) -> BatchRead:
-    return _answer(response, await batches.get(batch_id))
+    return answer(response, await batches.get(batch_id), BatchRead)
 
 
 @router.patch("/batches/{batch_id}", responses=CHANGE_RESPONSES)
@@ -89,7 +83,7 @@ async def update_batch(
     batches: Batches,
     _: CanUpdate,
 ) -> BatchRead:
-    return _answer(response, await batches.update(batch_id, data, expected))
+    return answer(response, await batches.update(batch_id, data, expected), BatchRead)
 
 
 @router.delete(
@@ -105,14 +99,14 @@ async def delete_batch(
 async def start_batch(
     batch_id: RecordId, expected: IfMatch, response: Response, batches: Batches, _: CanUpdate
 ) -> BatchRead:
-    return _answer(response, await batches.start(batch_id, expected))
+    return answer(response, await batches.start(batch_id, expected), BatchRead)
 
 
 @router.post("/batches/{batch_id}/complete", responses=CHANGE_RESPONSES)
 async def complete_batch(
     batch_id: RecordId, expected: IfMatch, response: Response, batches: Batches, _: CanUpdate
 ) -> BatchRead:
-    return _answer(response, await batches.complete(batch_id, expected))
+    return answer(response, await batches.complete(batch_id, expected), BatchRead)
 
 
 @router.post("/batches/{batch_id}/fail", responses=CHANGE_RESPONSES)
@@ -124,4 +118,4 @@ async def fail_batch(
     batches: Batches,
     _: CanUpdate,
 ) -> BatchRead:
-    return _answer(response, await batches.fail(batch_id, data.failure_reason, expected))
+    return answer(response, await batches.fail(batch_id, data.failure_reason, expected), BatchRead)

@@ -69,7 +69,7 @@ class BatchService:
         self.batches = BatchRepository(session)
         self.products = ProductService(session)
 
-    async def list(self, query: BatchListQuery) -> Page[BatchRead]:
+    async def list_page(self, query: BatchListQuery) -> Page[BatchRead]:
         items, total = await self.batches.list_page(self.batches.conditions(query), query)
         return Page[BatchRead].build([BatchRead.model_validate(b) for b in items], total, query)
 

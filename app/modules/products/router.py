@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.core.database import DbSession
-from app.core.etag import IfMatch, set_etag
+from app.core.etag import IfMatch, answer
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
 from app.core.permissions import Principal, require
@@ -47,7 +47,7 @@ async def list_products(
 ) -> Page[ProductRead] | Response:
     if wants_csv(request, query):
         return csv_response(request, products.export_statement(query), ProductRead, "products")
-    return await products.list(query)
+    return await products.list_page(query)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
@@ -56,8 +56,7 @@ async def create_product(
 ) -> ProductRead:
     product = await products.create(data)
     response.headers["Location"] = str(request.url_for("get_product", product_id=product.id))
-    set_etag(response, product.version)
-    return ProductRead.model_validate(product)
+    return answer(response, product, ProductRead)
 
 
 @router.get("/{product_id}", responses=READ_RESPONSES)
@@ -65,8 +64,7 @@ async def get_product(
     product_id: RecordId, response: Response, products: Products, _: CanRead
 ) -> ProductRead:
     product = await products.get(product_id)
-    set_etag(response, product.version)
-    return ProductRead.model_validate(product)
+    return answer(response, product, ProductRead)
 
 
 @router.patch("/{product_id}", responses=CHANGE_RESPONSES)
@@ -79,8 +77,7 @@ async def update_product(
     _: CanUpdate,
 ) -> ProductRead:
     product = await products.update(product_id, data, expected)
-    set_etag(response, product.version)
-    return ProductRead.model_validate(product)
+    return answer(response, product, ProductRead)
 
 
 @router.delete("/{product_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHANGE_RESPONSES)

@@ -36,7 +36,7 @@ class ProductService:
         self.session = session
         self.products = ProductRepository(session)
 
-    async def list(self, query: ProductListQuery) -> Page[ProductRead]:
+    async def list_page(self, query: ProductListQuery) -> Page[ProductRead]:
         items, total = await self.products.list_page(self.products.conditions(query), query)
         return Page[ProductRead].build([ProductRead.model_validate(p) for p in items], total, query)
 

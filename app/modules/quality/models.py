@@ -1,10 +1,9 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum
 from sqlmodel import Field
 
-from app.core.models import AuditSpec, RecordBase, UTCDateTime, utc_now
+from app.core.models import AuditSpec, RecordBase, UTCDateTime, enum_type, utc_now
 
 
 class InspectionResult(StrEnum):
@@ -13,15 +12,7 @@ class InspectionResult(StrEnum):
     CONDITIONAL = "conditional"
 
 
-# Stored as VARCHAR (no native enum type): a new result is a code change, not a DDL change.
-ResultType = Enum(
-    InspectionResult,
-    name="inspection_result",
-    native_enum=False,
-    length=20,
-    values_callable=lambda members: [m.value for m in members],
-    validate_strings=True,
-)
+ResultType = enum_type(InspectionResult, "inspection_result")
 
 
 class Inspection(RecordBase, table=True):

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.core.app_settings import AppSettings
 from app.core.database import DbSession
-from app.core.etag import IfMatch, set_etag
+from app.core.etag import IfMatch, answer
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
 from app.core.permissions import Principal, require
@@ -17,7 +17,6 @@ from app.core.routing import (
     WRITE_RESPONSES,
     RecordId,
 )
-from app.modules.quality.models import Inspection
 from app.modules.quality.schemas import (
     InspectionCreate,
     InspectionListQuery,
@@ -42,11 +41,6 @@ CanUpdate = Annotated[Principal, Depends(require("quality", "update"))]
 CanDelete = Annotated[Principal, Depends(require("quality", "delete"))]
 
 
-def _answer(response: Response, inspection: Inspection) -> InspectionRead:
-    set_etag(response, inspection.version)
-    return InspectionRead.model_validate(inspection)
-
-
 @router.get("/inspections", response_model=Page[InspectionRead], responses=LIST_RESPONSES)
 async def list_inspections(
     request: Request,
@@ -57,7 +51,7 @@ async def list_inspections(
     if wants_csv(request, query):
         stmt = inspections.export_statement(query)
         return csv_response(request, stmt, InspectionRead, "inspections")
-    return await inspections.list(query)
+    return await inspections.list_page(query)
 
 
 @router.post("/inspections", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
@@ -71,7 +65,7 @@ async def create_inspection(
     inspection = await inspections.create(data, caller_id=caller.user_id)
     location = request.url_for("get_inspection", inspection_id=inspection.id)
     response.headers["Location"] = str(location)
-    return _answer(response, inspection)
+    return answer(response, inspection, InspectionRead)
 
 
 @router.get("/summary", responses=COMMON)
@@ -85,7 +79,7 @@ async def quality_summary(
 async def get_inspection(
     inspection_id: RecordId, response: Response, inspections: Inspections, _: CanRead
 ) -> InspectionRead:
-    return _answer(response, await inspections.get(inspection_id))
+    return answer(response, await inspections.get(inspection_id), InspectionRead)
 
 
 @router.patch("/inspections/{inspection_id}", responses=CHANGE_RESPONSES)
@@ -97,7 +91,7 @@ async def update_inspection(
     inspections: Inspections,
     _: CanUpdate,
 ) -> InspectionRead:
-    return _answer(response, await inspections.update(inspection_id, data, expected))
+    return answer(response, await inspections.update(inspection_id, data, expected), InspectionRead)
 
 
 @router.delete(

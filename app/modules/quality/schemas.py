@@ -17,18 +17,21 @@ Notes = Annotated[str, StringConstraints(max_length=2_000)]
 ChosenResult = Literal[InspectionResult.CONDITIONAL]
 
 
-class InspectionCreate(SQLModel):
-    model_config = {"extra": "forbid"}
-
+class InspectionBase(SQLModel):
     batch_id: BodyRef
-    inspector_id: BodyRef | None = Field(default=None, description="Defaults to the caller")
-    inspected_at: Instant | None = Field(default=None, description="Defaults to now")
     sample_size: SampleSize
     defects_found: Defects
+    notes: Notes | None = None
+
+
+class InspectionCreate(InspectionBase):
+    model_config = {"extra": "forbid"}
+
+    inspector_id: BodyRef | None = Field(default=None, description="Defaults to the caller")
+    inspected_at: Instant | None = Field(default=None, description="Defaults to now")
     result: ChosenResult | None = Field(
         default=None, description="Only `conditional` (with notes); otherwise from the score"
     )
-    notes: Notes | None = None
 
 
 class InspectionUpdate(UpdateSchema):
@@ -46,17 +49,13 @@ class InspectionUpdate(UpdateSchema):
     notes: Notes | None = None
 
 
-class InspectionRead(SQLModel):
+class InspectionRead(InspectionBase):
     id: int
-    batch_id: int
     product_id: int
     inspector_id: int
     inspected_at: datetime
-    sample_size: int
-    defects_found: int
     score: float = Field(description="100 * (1 - defects / sample), 2 places")
     result: InspectionResult
-    notes: str | None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.auth.service import DEACTIVATE_INSTEAD, UserService
+from app.auth.users_service import DEACTIVATE_INSTEAD, UserService
 from app.core.config import Settings
 from app.core.etag import check_version
 from app.core.exceptions import ValidationFailed
@@ -84,7 +84,7 @@ class InspectionService:
         self.batches = BatchService(session, settings)
         self.users = UserService(session)
 
-    async def list(self, query: InspectionListQuery) -> Page[InspectionRead]:
+    async def list_page(self, query: InspectionListQuery) -> Page[InspectionRead]:
         items, total = await self.inspections.list_page(self.inspections.conditions(query), query)
         reads = [InspectionRead.model_validate(i) for i in items]
         return Page[InspectionRead].build(reads, total, query)

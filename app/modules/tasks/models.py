@@ -1,10 +1,9 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import String
 from sqlmodel import Field
 
-from app.core.models import AuditSpec, RecordBase, UTCDateTime
+from app.core.models import AuditSpec, RecordBase, UTCDateTime, enum_type
 
 
 class TaskStatus(StrEnum):
@@ -35,8 +34,7 @@ MOVES: dict[TaskStatus, frozenset[TaskStatus]] = {
 }
 
 
-# Enums are stored as their plain values (VARCHAR), not as a native PostgreSQL ENUM type, so
-# adding a value later is a code change rather than a type migration.
+# Enums are stored as their plain values through core.models.enum_type (see why there).
 class Task(RecordBase, table=True):
     __tablename__ = "tasks"
     __table_args__ = ({"sqlite_autoincrement": True},)
@@ -44,8 +42,14 @@ class Task(RecordBase, table=True):
 
     title: str = Field(max_length=200, index=True)
     description: str | None = Field(default=None, max_length=5_000)
-    status: TaskStatus = Field(default=TaskStatus.TO_DO, sa_type=String(16), index=True)
-    priority: TaskPriority = Field(default=TaskPriority.MEDIUM, sa_type=String(16), index=True)
+    status: TaskStatus = Field(
+        default=TaskStatus.TO_DO, sa_type=enum_type(TaskStatus, "task_status", 16), index=True
+    )
+    priority: TaskPriority = Field(
+        default=TaskPriority.MEDIUM,
+        sa_type=enum_type(TaskPriority, "task_priority", 16),
+        index=True,
+    )
     due_date: date | None = Field(default=None, index=True)
     # None: the task waits in the triage queue for someone to take it.
     assignee_id: int | None = Field(default=None, foreign_key="users.id", index=True)

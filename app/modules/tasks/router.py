@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.core.database import DbSession
-from app.core.etag import IfMatch, set_etag
+from app.core.etag import IfMatch, answer
 from app.core.export import csv_response, wants_csv
 from app.core.pagination import Page
 from app.core.permissions import Principal, require
@@ -42,7 +42,7 @@ async def list_tasks(
     if wants_csv(request, query):
         stmt = tasks.export_statement(query, caller_id=caller.user_id)
         return csv_response(request, stmt, TaskRead, "tasks")
-    return await tasks.list(query, caller_id=caller.user_id)
+    return await tasks.list_page(query, caller_id=caller.user_id)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
@@ -55,15 +55,13 @@ async def create_task(
 ) -> TaskRead:
     task = await tasks.create(data, created_by=caller.user_id)
     response.headers["Location"] = str(request.url_for("get_task", task_id=task.id))
-    set_etag(response, task.version)
-    return TaskRead.model_validate(task)
+    return answer(response, task, TaskRead)
 
 
 @router.get("/{task_id}", responses=READ_RESPONSES)
 async def get_task(task_id: RecordId, response: Response, tasks: Tasks, _: CanRead) -> TaskRead:
     task = await tasks.get(task_id)
-    set_etag(response, task.version)
-    return TaskRead.model_validate(task)
+    return answer(response, task, TaskRead)
 
 
 @router.patch("/{task_id}", responses=CHANGE_RESPONSES)
@@ -76,8 +74,7 @@ async def update_task(
     _: CanUpdate,
 ) -> TaskRead:
     task = await tasks.update(task_id, data, expected)
-    set_etag(response, task.version)
-    return TaskRead.model_validate(task)
+    return answer(response, task, TaskRead)
 
 
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CHANGE_RESPONSES)

@@ -5,7 +5,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.auth.service import DEACTIVATE_INSTEAD, UserService
+from app.auth.users_service import DEACTIVATE_INSTEAD, UserService
 from app.core.etag import check_version
 from app.core.exceptions import InvalidState
 from app.core.hooks import refuse_if_used
@@ -20,10 +20,12 @@ from app.modules.tasks.schemas import TaskCreate, TaskListQuery, TaskRead, TaskU
 
 class TaskService:
     def __init__(self, session: AsyncSession) -> None:
-        self.session = session
         self.tasks = TaskRepository(session)
+        self.users = UserService(session)
+        self.customers = CustomerService(session)
+        self.products = ProductService(session)
 
-    async def list(self, query: TaskListQuery, *, caller_id: int) -> Page[TaskRead]:
+    async def list_page(self, query: TaskListQuery, *, caller_id: int) -> Page[TaskRead]:
         items, total = await self.tasks.list_page(self._conditions(query, caller_id), query)
         return Page[TaskRead].build([TaskRead.model_validate(t) for t in items], total, query)
 
@@ -101,13 +103,13 @@ class TaskService:
     async def _check_references(self, values: dict[str, object]) -> None:
         assignee_id = values.get("assignee_id")
         if isinstance(assignee_id, int):
-            await UserService(self.session).require_active(assignee_id, field="assignee_id")
+            await self.users.require_active(assignee_id, field="assignee_id")
         customer_id = values.get("customer_id")
         if isinstance(customer_id, int):
-            await CustomerService(self.session).require(customer_id, field="customer_id")
+            await self.customers.require_active(customer_id, field="customer_id")
         product_id = values.get("product_id")
         if isinstance(product_id, int):
-            await ProductService(self.session).require_active(product_id, field="product_id")
+            await self.products.require_active(product_id, field="product_id")
 
 
 # Delete hooks, wired from the module's spec (app/modules/tasks/__init__.py).

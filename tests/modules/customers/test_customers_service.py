@@ -30,7 +30,7 @@ def test_implausible_phone_numbers_are_refused(raw: str) -> None:
 async def test_require_names_the_field_for_a_missing_customer(app: FastAPI) -> None:
     async with app.state.session_factory() as session:
         with pytest.raises(ValidationFailed) as raised:
-            await CustomerService(session).require(42, field="buyer_id")
+            await CustomerService(session).require_active(42, field="buyer_id")
 
     assert raised.value.errors[0].loc == ("body", "buyer_id")
 

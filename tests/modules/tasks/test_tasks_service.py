@@ -2,7 +2,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.auth.schemas import UserCreate
-from app.auth.service import UserService
+from app.auth.users_service import UserService
 from app.core.exceptions import InvalidState
 from app.modules.customers.schemas import CustomerCreate
 from app.modules.customers.service import CustomerService
@@ -20,7 +20,7 @@ def test_cancelled_is_final_and_every_state_has_its_moves() -> None:
 
 async def test_release_customer_counts_open_tasks_and_unlinks_closed_ones(app: FastAPI) -> None:
     async with app.state.session_factory() as session:
-        user = await UserService(session).create(
+        user = await UserService(session, app.state.settings).create(
             UserCreate(email="w@example.com", full_name="W", password="long-enough-pw1"), SYSTEM
         )
         customer = await CustomerService(session).create(

@@ -9,7 +9,6 @@ every permission that account holds. Without that, `users:update` alone is enoug
 stronger account's password and sign in as it.
 """
 
-import builtins
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -21,7 +20,7 @@ from app.auth.repository import RoleRepository, UserRepository
 from app.auth.schemas import UserCreate, UserListQuery, UserRead, UserUpdate
 from app.auth.sessions_repository import SessionRepository
 from app.core.audit import add_security_event
-from app.core.config import Settings, get_settings
+from app.core.config import Settings
 from app.core.database import run_in_own_transaction
 from app.core.etag import check_version
 from app.core.exceptions import InvalidState, PermissionDenied, ValidationFailed
@@ -90,15 +89,22 @@ async def check_account_by_id(
 
 class UserService:
     def __init__(self, session: AsyncSession, settings: Settings | None = None) -> None:
+        """`settings` (the app's) are needed only to hash a password: a module that merely
+        checks a reference to a user does without."""
         self.session = session
-        self.settings = settings or get_settings()
+        self._settings = settings
         self.users = UserRepository(session)
         self.roles = RoleRepository(session)
         self.sessions = SessionRepository(session)
 
+    def _bcrypt_rounds(self) -> int:
+        if self._settings is None:
+            raise RuntimeError("UserService needs the app's settings to hash a password.")
+        return self._settings.bcrypt_rounds
+
     async def require_active(self, user_id: int, field: str = "user_id") -> User:
         """For other modules: the user, or a 422 naming the field that referenced it."""
-        user = await self.session.get(User, user_id)
+        user = await self.users.get(user_id)
         if user is None or not user.is_active:
             raise ValidationFailed.for_field(
                 field, f"User {user_id} does not exist or is inactive."
@@ -108,7 +114,7 @@ class UserService:
     async def get(self, user_id: int) -> User:
         return await self.users.get_or_raise(user_id)
 
-    async def list(self, query: UserListQuery) -> Page[UserRead]:
+    async def list_page(self, query: UserListQuery) -> Page[UserRead]:
         items, total = await self.users.list_page(self.users.conditions(query), query)
         return Page[UserRead].build([UserRead.model_validate(u) for u in items], total, query)
 
@@ -119,7 +125,7 @@ class UserService:
         if data.is_superuser and not actor.is_superuser:
             raise PermissionDenied("Only a superuser can create a superuser.")
         # Hashed before the first statement, so the write transaction never waits on bcrypt.
-        password_hash = await hash_password(data.password, self.settings.bcrypt_rounds)
+        password_hash = await hash_password(data.password, self._bcrypt_rounds())
         roles = await self._roles(data.role_ids)
         check_grantable(actor, (p for role in roles for p in role.permissions))
         user = User.model_validate(
@@ -135,7 +141,7 @@ class UserService:
         changes = data.changes()
         password = changes.pop("password", None)
         password_hash = (
-            await hash_password(str(password), self.settings.bcrypt_rounds) if password else None
+            await hash_password(str(password), self._bcrypt_rounds()) if password else None
         )
         role_ids = changes.pop("role_ids", None)
         user = await self.users.get_or_raise(user_id)
@@ -144,7 +150,7 @@ class UserService:
         flips_superuser = changes.get("is_superuser", user.is_superuser) != user.is_superuser
         if flips_superuser and not actor.is_superuser:
             raise PermissionDenied("Only a superuser can grant or revoke superuser.")
-        if isinstance(role_ids, builtins.list):
+        if isinstance(role_ids, list):
             await self._change_roles(actor, user, role_ids)
         losing_superuser = user.is_superuser and user.is_active
         if losing_superuser and (
@@ -179,7 +185,7 @@ class UserService:
         await self.sessions.delete_for_user(user_id)
         await self.users.delete(user)
 
-    async def _roles(self, role_ids: Sequence[int]) -> builtins.list[Role]:
+    async def _roles(self, role_ids: Sequence[int]) -> list[Role]:
         roles = await self.roles.get_many(role_ids)
         missing = sorted(set(role_ids) - {role.id or 0 for role in roles})
         if missing:
