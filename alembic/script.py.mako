@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 
 from alembic import op
-import app.core.models
+import app.core.db.models
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

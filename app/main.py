@@ -9,21 +9,21 @@ from fastapi.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app.auth.setup import install_auth
-from app.core import metrics
-from app.core.access_log import AccessLogWriter
 from app.core.app_settings import BindSettings
 from app.core.audit import install_audit_hooks, on_permission_denied
 from app.core.config import Settings, get_settings
-from app.core.database import (
+from app.core.db.database import (
     create_engine,
     create_read_session_factory,
     create_session_factory,
 )
-from app.core.handlers import install_handlers
-from app.core.logging import configure_logging, get_logger
-from app.core.middleware import AccessSink, BodyLimitMiddleware, RequestContextMiddleware
+from app.core.http.handlers import install_handlers
+from app.core.http.middleware import AccessSink, BodyLimitMiddleware, RequestContextMiddleware
+from app.core.http.ratelimit import ApiRateLimiter, RateLimitMiddleware
 from app.core.modules import ModuleSpec
-from app.core.ratelimit import ApiRateLimiter, RateLimitMiddleware
+from app.core.observability import metrics
+from app.core.observability.access_log import AccessLogWriter
+from app.core.observability.logging import configure_logging, get_logger
 from app.routers import MODULES, include_api
 from app.web.health import router as health_router
 from app.web.install import install_web

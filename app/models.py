@@ -14,7 +14,7 @@ import app
 
 def load_all_models() -> MetaData:
     # Core's audit tables are not in a `models` module: core must not import app.audit.
-    importlib.import_module("app.core.audit_models")
+    importlib.import_module("app.core.audit.tables")
     for info in pkgutil.walk_packages(app.__path__, prefix="app."):
         if info.name.rsplit(".", 1)[-1] == "models":
             importlib.import_module(info.name)

@@ -10,9 +10,9 @@ from app.audit import AUDIT
 from app.audit.history import history_router
 from app.auth import AUTH, PERMISSIONS, ROLES, USERS
 from app.auth.dependencies import oauth2_scheme
-from app.core.content_type import require_json_body
+from app.core.http.content_type import require_json_body
+from app.core.http.text_guard import refuse_hidden_characters
 from app.core.modules import ModuleSpec, check_modules, declare_permissions, wire_delete_hooks
-from app.core.text_guard import refuse_hidden_characters
 from app.modules.customers import CUSTOMERS
 from app.modules.production import PRODUCTION
 from app.modules.products import PRODUCTS

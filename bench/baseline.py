@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from app.core.config import Settings
-from app.core.database import READ_ONLY, create_engine
-from app.core.models import utc_now
+from app.core.db.database import READ_ONLY, create_engine
+from app.core.db.models import utc_now
 from app.modules.products.models import Product
 
 # The same engine set-up as the app (pool sizes, SQLite WAL + BEGIN IMMEDIATE for writers):

@@ -460,12 +460,12 @@ async def create_admin(url: str) -> None:
     from app.auth.users_service import UserService
     from app.core.audit import install_audit_hooks
     from app.core.config import Settings
-    from app.core.database import (
+    from app.core.db.database import (
         create_engine,
         create_session_factory,
         run_in_own_transaction,
     )
-    from app.core.permissions import Principal
+    from app.core.security.permissions import Principal
 
     settings = Settings(database_url=url)
     engine = create_engine(settings)
@@ -500,7 +500,7 @@ def login(base: str) -> str:
 
 
 async def fill_audit(url: str, rows: int) -> None:
-    from app.core.audit_models import AUDIT_CHANGES
+    from app.core.audit.tables import AUDIT_CHANGES
 
     engine = create_async_engine(url, poolclass=NullPool)
     old = datetime.now(UTC) - timedelta(days=400)

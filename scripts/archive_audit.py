@@ -23,8 +23,8 @@ from app.audit.archive import ArchiveOptions, Archiver
 from app.audit.archive_files import ArchiveError
 from app.audit.archive_verify import verify_path
 from app.core.config import MIN_SECRET_LENGTH, Settings, get_settings
-from app.core.database import create_engine
-from app.core.logging import Actor, actor_var
+from app.core.db.database import create_engine
+from app.core.observability.logging import Actor, actor_var
 from scripts import cli
 
 SCRIPT = "archive_audit"

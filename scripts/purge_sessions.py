@@ -22,8 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.housekeeping import PurgeOptions, purge_sessions
 from app.core.config import get_settings
-from app.core.database import create_engine, create_session_factory
-from app.core.models import utc_now
+from app.core.db.database import create_engine, create_session_factory
+from app.core.db.models import utc_now
 from scripts import cli
 
 SCRIPT = "purge_sessions"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from app.core.config import Settings, get_settings
 
-# Not imported from app.core.metrics: importing prometheus_client with this variable set
-# creates files in the directory, which must be emptied before any worker starts.
+# Not imported from app.core.observability.metrics: importing prometheus_client with this
+# variable set creates files in the directory, which must be emptied before any worker starts.
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 

@@ -30,9 +30,9 @@ from app.auth.schemas import RoleCreate, UserCreate
 from app.auth.users_service import UserService
 from app.core.audit import install_audit_hooks
 from app.core.config import Settings, get_settings
-from app.core.database import create_engine, create_session_factory, run_in_own_transaction
-from app.core.logging import Actor, actor_var
-from app.core.permissions import Principal, registry
+from app.core.db.database import create_engine, create_session_factory, run_in_own_transaction
+from app.core.observability.logging import Actor, actor_var
+from app.core.security.permissions import Principal, registry
 from app.routers import register_modules
 from seeds.demo import DemoReport, load_demo, scale_argument
 

@@ -18,7 +18,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from app.audit.archive import ArchiveOptions, Archiver
 from app.core.config import get_settings
-from app.core.database import create_engine
+from app.core.db.database import create_engine
 from app.models import load_all_models
 from tests import databases
 from tests.conftest import Headers

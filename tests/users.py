@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.roles_service import RoleService
 from app.auth.schemas import RoleCreate, UserCreate
 from app.auth.users_service import UserService
-from app.core.database import run_in_own_transaction
-from app.core.permissions import Principal
+from app.core.db.database import run_in_own_transaction
+from app.core.security.permissions import Principal
 
 LOGIN_URL = "/api/v1/auth/login"
 # What the fixtures act as: a superuser that exists only in the tests.

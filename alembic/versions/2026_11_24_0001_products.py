@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 
-import app.core.models
+import app.core.db.models
 from alembic import op
 
 revision: str = "0001"
@@ -24,8 +24,8 @@ def upgrade() -> None:
     op.create_table(
         "products",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("sku", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 
-import app.core.models
+import app.core.db.models
 from alembic import op
 
 revision: str = "0002"
@@ -23,8 +23,8 @@ def upgrade() -> None:
     op.create_table(
         "roles",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
@@ -39,8 +39,8 @@ def upgrade() -> None:
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
         sa.Column("full_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("is_superuser", sa.Boolean(), nullable=False),
         sa.Column(
-            "password_changed_at", app.core.models.UTCDateTime(timezone=True), nullable=False
+            "password_changed_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
     )
@@ -63,10 +63,10 @@ def upgrade() -> None:
         "login_sessions",
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", app.core.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", app.core.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("client_ip", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("user_agent", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
         sa.ForeignKeyConstraint(
@@ -97,9 +97,9 @@ def upgrade() -> None:
         sa.Column("jti", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("session_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("created_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", app.core.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", app.core.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["login_sessions.id"],

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 
-import app.core.models
+import app.core.db.models
 from alembic import op
 
 revision: str = "0003"
@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_changes",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("occurred_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("entity_id", sa.BigInteger(), nullable=True),
@@ -53,7 +53,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_access",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("occurred_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("request_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("method", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("route", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),

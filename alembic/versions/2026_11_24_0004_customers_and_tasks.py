@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 
-import app.core.models
+import app.core.db.models
 from alembic import op
 
 revision: str = "0004"
@@ -23,8 +23,8 @@ def upgrade() -> None:
     op.create_table(
         "customers",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
@@ -45,8 +45,8 @@ def upgrade() -> None:
     op.create_table(
         "tasks",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.Integer(), nullable=True),
         sa.Column("product_id", sa.Integer(), nullable=True),
         sa.Column("created_by", sa.Integer(), nullable=False),
-        sa.Column("completed_at", app.core.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", app.core.db.models.UTCDateTime(timezone=True), nullable=True),
         # No ON DELETE CASCADE: tasks are audited, so they are only ever deleted through the ORM.
         sa.ForeignKeyConstraint(
             ["assignee_id"], ["users.id"], name=op.f("fk_tasks_assignee_id_users")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 
-import app.core.models
+import app.core.db.models
 from alembic import op
 
 revision: str = "0005"
@@ -36,8 +36,8 @@ def upgrade() -> None:
     op.create_table(
         "batches",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("batch_number", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("product_id", sa.Integer(), nullable=False),
@@ -45,8 +45,8 @@ def upgrade() -> None:
         sa.Column("temperature", sa.Float(), nullable=True),
         sa.Column("humidity", sa.Float(), nullable=True),
         sa.Column("status", BATCH_STATUS, nullable=False),
-        sa.Column("started_at", app.core.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("completed_at", app.core.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", app.core.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", app.core.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("failure_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("quality_score", sa.Float(), nullable=True),
         sa.Column("accepted_inspections", sa.Integer(), nullable=False),
@@ -73,13 +73,13 @@ def upgrade() -> None:
     op.create_table(
         "inspections",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("batch_id", sa.Integer(), nullable=False),
         sa.Column("product_id", sa.Integer(), nullable=False),
         sa.Column("inspector_id", sa.Integer(), nullable=False),
-        sa.Column("inspected_at", app.core.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("inspected_at", app.core.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sample_size", sa.Integer(), nullable=False),
         sa.Column("defects_found", sa.Integer(), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),

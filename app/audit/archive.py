@@ -43,8 +43,8 @@ from app.audit.archive_lock import archive_lock
 from app.audit.archive_rows import delete_archived, delete_ids
 from app.audit.archive_verify import Chain, verify_manifest
 from app.audit.archive_write import Batch, check_batch, write_batch
-from app.core.database import READ_ONLY
-from app.core.models import utc_now
+from app.core.db.database import READ_ONLY
+from app.core.db.models import utc_now
 
 Progress = Callable[[str, int], None]
 

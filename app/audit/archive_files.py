@@ -17,7 +17,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import Table
 
 from app.audit.schemas import AccessRead, ChangeRead
-from app.core.audit_models import AUDIT_ACCESS, AUDIT_CHANGES
+from app.core.audit.tables import AUDIT_ACCESS, AUDIT_CHANGES
 
 TABLES: dict[str, tuple[Table, type[BaseModel]]] = {
     "audit_changes": (AUDIT_CHANGES, ChangeRead),

@@ -22,7 +22,7 @@ from app.audit.archive_files import (
     sign,
     signature_problems,
 )
-from app.core.models import utc_now
+from app.core.db.models import utc_now
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.audit.service import AuditService
-from app.core.database import DbSession
+from app.core.db.database import DbSession
 
 
 async def audit_service(request: Request, session: DbSession) -> AuditService:

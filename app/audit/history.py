@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Query
 from app.audit.dependencies import audit_service
 from app.audit.schemas import ChangeRead, KeysetPage, KeysetQuery
 from app.audit.service import AuditService
-from app.core.permissions import Principal, require
-from app.core.routing import API_PREFIX, READ_RESPONSES, RecordId
+from app.core.http.routing import API_PREFIX, READ_RESPONSES, RecordId
+from app.core.security.permissions import Principal, require
 
 Audit = Annotated[AuditService, Depends(audit_service)]
 

@@ -8,7 +8,7 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.audit.schemas import AccessQuery, ChangeQuery, TimeRangeQuery
-from app.core.audit_models import AuditAccess, AuditChange
+from app.core.audit.tables import AuditAccess, AuditChange
 
 RowT = TypeVar("RowT", AuditChange, AuditAccess)
 

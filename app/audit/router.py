@@ -4,8 +4,8 @@ from fastapi import APIRouter, Depends, Query
 
 from app.audit.dependencies import Audit
 from app.audit.schemas import AccessQuery, AccessRead, ChangeQuery, ChangeRead, KeysetPage
-from app.core.permissions import Principal, require
-from app.core.routing import API_PREFIX, COMMON
+from app.core.http.routing import API_PREFIX, COMMON
+from app.core.security.permissions import Principal, require
 
 router = APIRouter(prefix=f"{API_PREFIX}/audit", tags=["audit"])
 

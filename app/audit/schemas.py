@@ -8,7 +8,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.app_settings import current_settings
-from app.core.pagination import MAX_INT
+from app.core.http.pagination import MAX_INT
 from app.core.schemas import InstantFilter
 
 T = TypeVar("T")

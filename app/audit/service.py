@@ -17,7 +17,7 @@ from app.audit.schemas import (
     encode_cursor,
 )
 from app.core.audit import SessionFactory, record_security_event
-from app.core.audit_models import AuditAccess, AuditChange
+from app.core.audit.tables import AuditAccess, AuditChange
 from app.core.exceptions import NotFound
 
 ReadT = TypeVar("ReadT", bound=BaseModel)

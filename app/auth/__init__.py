@@ -8,7 +8,7 @@ from app.auth.router import router as auth_router
 from app.auth.users_router import router as users_router
 from app.auth.users_service import on_user_delete
 from app.core.modules import AdminAction, AdminPanel, AdminResource, AdminState, ModuleSpec, Tag
-from app.core.permissions import crud_permissions
+from app.core.security.permissions import crud_permissions
 
 AUTH = ModuleSpec(
     name="auth",

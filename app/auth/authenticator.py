@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.sessions_repository import PrincipalRow, SessionRepository
-from app.core.database import SAFE_METHODS, run_in_own_transaction
+from app.core.db.database import SAFE_METHODS, run_in_own_transaction
+from app.core.db.models import utc_now
 from app.core.exceptions import NotAuthenticated
-from app.core.models import utc_now
-from app.core.permissions import Authenticator, Principal
-from app.core.security import TokenCodec
+from app.core.security.credentials import TokenCodec
+from app.core.security.permissions import Authenticator, Principal
 
 # last_used_at is a hint for the sessions list, not a security fact: write it rarely.
 TOUCH_AFTER = timedelta(seconds=60)

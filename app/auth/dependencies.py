@@ -6,7 +6,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from app.auth.sessions_service import ClientInfo, SessionService
-from app.core.routing import API_PREFIX
+from app.core.http.routing import API_PREFIX
 
 # Documents the Bearer scheme so Swagger UI's "Authorize" logs in against the login route;
 # the token itself is read and checked by the app's authenticator.

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.sessions_repository import SessionRepository
-from app.core.database import run_in_own_transaction
-from app.core.logging import get_logger
+from app.core.db.database import run_in_own_transaction
+from app.core.observability.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import JSON
 from sqlmodel import Field, Relationship, SQLModel
 
-from app.core.models import AuditSpec, RecordBase, UTCDateTime, utc_now
+from app.core.db.models import AuditSpec, RecordBase, UTCDateTime, utc_now
 
 
 class UserRole(SQLModel, table=True):

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from app.auth.models import Role, User, UserRole
 from app.auth.schemas import RoleListQuery, UserListQuery
-from app.core.repository import BaseRepository, matches_text
+from app.core.db.repository import BaseRepository, matches_text
 
 
 class UserRepository(BaseRepository[User]):

@@ -6,12 +6,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.auth.roles_service import RoleService
 from app.auth.schemas import PermissionRead, RoleCreate, RoleListQuery, RoleRead, RoleUpdate
-from app.core.database import DbSession
-from app.core.etag import IfMatch, answer
-from app.core.export import csv_response, wants_csv
-from app.core.pagination import Page
-from app.core.permissions import CurrentPrincipal, Principal, registry, require
-from app.core.routing import (
+from app.core.db.database import DbSession
+from app.core.http.etag import IfMatch, answer
+from app.core.http.export import csv_response, wants_csv
+from app.core.http.pagination import Page
+from app.core.http.routing import (
     API_PREFIX,
     CHANGE_RESPONSES,
     COMMON,
@@ -20,6 +19,7 @@ from app.core.routing import (
     WRITE_RESPONSES,
     RecordId,
 )
+from app.core.security.permissions import CurrentPrincipal, Principal, registry, require
 
 router = APIRouter(prefix=f"{API_PREFIX}/roles", tags=["roles"])
 permissions_router = APIRouter(prefix=f"{API_PREFIX}/permissions", tags=["roles"])

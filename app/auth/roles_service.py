@@ -11,10 +11,10 @@ from app.auth.models import Role
 from app.auth.repository import RoleRepository
 from app.auth.schemas import RoleCreate, RoleListQuery, RoleRead, RoleUpdate
 from app.auth.users_service import check_covers, check_grantable
-from app.core.etag import check_version
 from app.core.exceptions import InvalidState, ValidationFailed
-from app.core.pagination import Page
-from app.core.permissions import Principal, registry
+from app.core.http.etag import check_version
+from app.core.http.pagination import Page
+from app.core.security.permissions import Principal, registry
 
 
 def _known(permissions: list[str]) -> list[str]:

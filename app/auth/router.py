@@ -23,11 +23,11 @@ from app.auth.schemas import (
 )
 from app.auth.sessions_service import Tokens
 from app.auth.users_service import UserService
-from app.core.database import DbSession
+from app.core.db.database import DbSession
 from app.core.exceptions import NotAuthenticated, PermissionDenied
-from app.core.http_errors import Unauthenticated
-from app.core.permissions import CurrentPrincipal, Principal, current_principal, registry
-from app.core.routing import API_PREFIX, COMMON, WRITE_RESPONSES
+from app.core.http.errors import Unauthenticated
+from app.core.http.routing import API_PREFIX, COMMON, WRITE_RESPONSES
+from app.core.security.permissions import CurrentPrincipal, Principal, current_principal, registry
 
 PREFIX = f"{API_PREFIX}/auth"
 COOKIE = "fastops_refresh"

@@ -11,9 +11,9 @@ from pydantic import AfterValidator, BaseModel, Field, StrictBool, StringConstra
 from sqlmodel import SQLModel
 
 from app.auth.models import LoginSession
-from app.core.pagination import MAX_INT, ListQuery
+from app.core.http.pagination import MAX_INT, ListQuery
 from app.core.schemas import NOT_BLANK, SPACE, Integral, QueryFlag, UpdateSchema
-from app.core.security import MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH
+from app.core.security.credentials import MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH
 
 
 def _fits_bcrypt(password: str) -> str:

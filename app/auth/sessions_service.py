@@ -15,14 +15,13 @@ from app.auth.models import LoginSession, RefreshToken, User
 from app.auth.repository import UserRepository
 from app.auth.sessions_repository import SessionRepository
 from app.auth.throttle import LoginThrottle
-from app.core import metrics
 from app.core.audit import add_security_event, record_security_event
 from app.core.config import Settings
-from app.core.database import run_in_own_transaction
+from app.core.db.database import run_in_own_transaction
+from app.core.db.models import utc_now
 from app.core.exceptions import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
-from app.core.models import utc_now
-from app.core.permissions import Principal
-from app.core.security import (
+from app.core.observability import metrics
+from app.core.security.credentials import (
     IssuedToken,
     TokenClaims,
     TokenCodec,
@@ -32,6 +31,7 @@ from app.core.security import (
     token_digest,
     verify_password,
 )
+from app.core.security.permissions import Principal
 
 LOGIN_FAILED = "Incorrect email or password."
 REFRESH_FAILED = "The refresh token is invalid, expired or already used: log in again."

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 
 from app.auth.authenticator import build_authenticator
 from app.auth.throttle import LoginThrottle
-from app.core.security import TokenCodec
+from app.core.security.credentials import TokenCodec
 
 
 def install_auth(app: FastAPI) -> None:

@@ -25,10 +25,10 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from app.core import metrics
 from app.core.config import Settings
 from app.core.exceptions import RateLimited, ServiceUnavailable
-from app.core.logging import get_logger
+from app.core.observability import metrics
+from app.core.observability.logging import get_logger
 
 DEFAULT_PREFIX = "fastops-login"
 # A Redis outage is usually a restart: long enough to be worth waiting for, short enough that

@@ -8,12 +8,11 @@ from app.auth.dependencies import Auth
 from app.auth.schemas import SessionId, SessionRead, UserCreate, UserListQuery, UserRead, UserUpdate
 from app.auth.users_service import UserService, check_account_by_id
 from app.core.app_settings import AppSettings
-from app.core.database import DbSession
-from app.core.etag import IfMatch, answer
-from app.core.export import csv_response, wants_csv
-from app.core.pagination import Page
-from app.core.permissions import Principal, require
-from app.core.routing import (
+from app.core.db.database import DbSession
+from app.core.http.etag import IfMatch, answer
+from app.core.http.export import csv_response, wants_csv
+from app.core.http.pagination import Page
+from app.core.http.routing import (
     API_PREFIX,
     CHANGE_RESPONSES,
     LIST_RESPONSES,
@@ -21,6 +20,7 @@ from app.core.routing import (
     WRITE_RESPONSES,
     RecordId,
 )
+from app.core.security.permissions import Principal, require
 
 router = APIRouter(prefix=f"{API_PREFIX}/users", tags=["users"])
 

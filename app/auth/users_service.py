@@ -21,17 +21,17 @@ from app.auth.schemas import UserCreate, UserListQuery, UserRead, UserUpdate
 from app.auth.sessions_repository import SessionRepository
 from app.core.audit import add_security_event
 from app.core.config import Settings
-from app.core.database import run_in_own_transaction
-from app.core.etag import check_version
+from app.core.db.database import run_in_own_transaction
+from app.core.db.hooks import DeleteHooks
+from app.core.db.models import utc_now
 from app.core.exceptions import InvalidState, PermissionDenied, ValidationFailed
-from app.core.hooks import DeleteHooks
-from app.core.models import utc_now
-from app.core.pagination import Page
-from app.core.permissions import Principal, registry
-from app.core.security import hash_password
+from app.core.http.etag import check_version
+from app.core.http.pagination import Page
+from app.core.security.credentials import hash_password
+from app.core.security.permissions import Principal, registry
 
 # Modules whose records name a user (tasks, inspections) register here to refuse deleting a
-# user their records still point at (see core.hooks).
+# user their records still point at (see core.db.hooks).
 _before_delete = DeleteHooks()
 on_user_delete = _before_delete.register
 DEACTIVATE_INSTEAD = "deactivate the account instead (is_active false), which keeps who did what."

@@ -1,4 +1,4 @@
-"""The domain's errors. Services raise them and say nothing of HTTP: `core.handlers` alone
+"""The domain's errors. Services raise them and say nothing of HTTP: `core.http.handlers` alone
 decides the status, problem type and title of each class.
 
 DomainError

@@ -16,8 +16,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import SQLModel
 
-from app.core.hooks import BeforeDelete
-from app.core.permissions import registry
+from app.core.db.hooks import BeforeDelete
+from app.core.security.permissions import registry
 
 Scalar = str | int | bool | None
 # {field: [values]}: shown only while the record's field holds one of the values (all fields).

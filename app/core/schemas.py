@@ -21,7 +21,7 @@ from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 from sqlmodel import SQLModel
 
-from app.core.pagination import MAX_INT
+from app.core.http.pagination import MAX_INT
 
 TWO_PLACES = Decimal("0.01")
 

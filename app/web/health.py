@@ -5,9 +5,9 @@ import asyncio
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from app.core.database import ping
+from app.core.db.database import ping
 from app.core.exceptions import ServiceUnavailable
-from app.core.logging import get_logger
+from app.core.observability.logging import get_logger
 
 router = APIRouter(prefix="/health", tags=["health"])
 log = get_logger(__name__)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from app.core.http.routing import API_PREFIX, COMMON
 from app.core.modules import (
     AdminAction,
     AdminLink,
@@ -17,8 +18,7 @@ from app.core.modules import (
     AdminState,
     ModuleSpec,
 )
-from app.core.permissions import CurrentPrincipal, Principal
-from app.core.routing import API_PREFIX, COMMON
+from app.core.security.permissions import CurrentPrincipal, Principal
 
 router = APIRouter(prefix=f"{API_PREFIX}/meta", tags=["meta"])
 

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from app.core.pagination import ListQuery
-from app.core.routing import API_PREFIX, PROBLEM_SCHEMA
+from app.core.http.pagination import ListQuery
+from app.core.http.routing import API_PREFIX, PROBLEM_SCHEMA
 
 DESCRIPTION = """\
 FastOps is the back office of a manufacturing business: products, customers, tasks,

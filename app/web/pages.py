@@ -9,9 +9,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.core.database import ping
+from app.core.db.database import ping
 from app.core.exceptions import NotFound
-from app.core.logging import get_logger
+from app.core.observability.logging import get_logger
 from app.web.assets import static_url
 from app.web.guides import DOCS_DIR, guide_path, list_guides, render_markdown
 from app.web.security import STRICT_CSP

@@ -2,7 +2,7 @@
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.routing import API_PREFIX
+from app.core.http.routing import API_PREFIX
 
 STRICT_CSP = "; ".join(
     (

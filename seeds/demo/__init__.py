@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.logging import Actor, actor_var
-from app.core.models import utc_now
+from app.core.db.models import utc_now
+from app.core.observability.logging import Actor, actor_var
 from app.modules.customers.models import Customer
 from app.modules.production.models import Batch
 from app.modules.products.models import Product

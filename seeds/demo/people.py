@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.schemas import UserCreate, UserListQuery
 from app.auth.users_service import UserService
 from app.core.config import get_settings
-from app.core.permissions import Principal
+from app.core.security.permissions import Principal
 from seeds.demo.common import DemoContext
 
 # (full name, e-mail local part, one of the default roles the seed creates)

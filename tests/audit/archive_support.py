@@ -12,8 +12,8 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.audit.archive import ArchiveOptions
-from app.core.audit_models import AUDIT_ACCESS, AUDIT_CHANGES
-from app.core.models import utc_now
+from app.core.audit.tables import AUDIT_ACCESS, AUDIT_CHANGES
+from app.core.db.models import utc_now
 
 KEY = "k" * 32
 

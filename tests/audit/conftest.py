@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlmodel import col, select
 
-from app.core.audit_models import AuditAccess, AuditChange
+from app.core.audit.tables import AuditAccess, AuditChange
 
 Headers = dict[str, str]
 

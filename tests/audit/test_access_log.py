@@ -10,10 +10,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from structlog.testing import capture_logs
 
-from app.core.access_log import AccessLogWriter
-from app.core.audit_models import AuditAccess
-from app.core.middleware import AccessRecord
-from app.core.models import utc_now
+from app.core.audit.tables import AuditAccess
+from app.core.db.models import utc_now
+from app.core.http.middleware import AccessRecord
+from app.core.observability.access_log import AccessLogWriter
 from app.main import create_app
 from tests.audit.conftest import Headers, access_rows
 from tests.users import MakeUser

@@ -21,9 +21,9 @@ from app.audit.archive_lock import archive_lock
 from app.audit.archive_rows import delete_ids
 from app.audit.archive_verify import verify_path
 from app.audit.schemas import AccessRead, ChangeRead
-from app.core.audit_models import AUDIT_CHANGES
+from app.core.audit.tables import AUDIT_CHANGES
 from app.core.config import get_settings
-from app.core.database import create_engine
+from app.core.db.database import create_engine
 from scripts import archive_audit
 from tests.audit.archive_support import (
     KEY,

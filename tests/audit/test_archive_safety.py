@@ -18,10 +18,10 @@ from app.audit import archive as archive_module
 from app.audit.archive import Archiver
 from app.audit.archive_files import TABLES, ArchiveError, RowShape
 from app.audit.archive_verify import verify_path
-from app.core.audit_models import AUDIT_ACCESS, AUDIT_CHANGES
+from app.core.audit.tables import AUDIT_ACCESS, AUDIT_CHANGES
 from app.core.config import get_settings
-from app.core.database import create_engine
-from app.core.models import utc_now
+from app.core.db.database import create_engine
+from app.core.db.models import utc_now
 from scripts import archive_audit
 from tests.audit.archive_support import (
     KEY,

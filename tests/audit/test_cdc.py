@@ -13,9 +13,9 @@ from sqlalchemy import delete, insert, update
 from sqlmodel import col, select
 
 from app.core.audit import add_security_event, json_safe, record_security_event
-from app.core.database import DbSession
-from app.core.logging import Actor, actor_var
-from app.core.models import AuditSpec
+from app.core.db.database import DbSession
+from app.core.db.models import AuditSpec
+from app.core.observability.logging import Actor, actor_var
 from app.modules.products.models import Product
 from app.modules.products.schemas import ProductCreate
 from app.modules.products.service import ProductService

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import delete
 
-from app.core.audit_models import AUDIT_CHANGES
+from app.core.audit.tables import AUDIT_CHANGES
 from tests.audit.conftest import Headers, changes
 from tests.users import MakeUser
 

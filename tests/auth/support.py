@@ -10,7 +10,7 @@ from httpx import AsyncClient, Response
 from jwt.warnings import InsecureKeyLengthWarning
 from sqlmodel import col, select
 
-from app.core.audit_models import AuditChange
+from app.core.audit.tables import AuditChange
 from app.core.config import Settings
 
 LOGIN = "/api/v1/auth/login"

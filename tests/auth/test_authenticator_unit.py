@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.authenticator import build_authenticator
 from app.core.exceptions import NotAuthenticated
-from app.core.security import TokenClaims, TokenCodec, TokenType
+from app.core.security.credentials import TokenClaims, TokenCodec, TokenType
 from tests.users import MakeUser
 
 
@@ -117,7 +117,7 @@ def test_a_remembered_token_still_expires_and_keeps_its_type(
     # Past its expiry the remembered claims are not used: the token is decoded again (and
     # PyJWT, on the real clock, is the one that refuses it).
     later = issued.expires_at + timedelta(seconds=1)
-    monkeypatch.setattr("app.core.security.utc_now", lambda: later)
+    monkeypatch.setattr("app.core.security.credentials.utc_now", lambda: later)
     codec.verify(issued.token, "access")
     assert len(decoded) == 3
 

@@ -3,7 +3,7 @@ from httpx import AsyncClient
 from sqlmodel import select
 
 from app.auth.models import RefreshToken, User
-from app.core.security import hash_cost
+from app.core.security.credentials import hash_cost
 from tests.auth.support import ME, REFRESH, bearer, claims_of, post_login, security_events
 from tests.users import MakeUser
 

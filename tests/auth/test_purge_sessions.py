@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from app.auth.housekeeping import PurgeOptions, purge_sessions
 from app.auth.models import LoginSession, RefreshToken
-from app.core.models import utc_now
+from app.core.db.models import utc_now
 from scripts import purge_sessions as script
 from tests.auth.support import ME, REFRESH, bearer, claims_of, token_pair
 from tests.users import MakeUser

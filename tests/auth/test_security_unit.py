@@ -1,4 +1,4 @@
-"""Unit tests of app.core.security and the authenticator's cost."""
+"""Unit tests of app.core.security.credentials and the authenticator's cost."""
 
 import asyncio
 import os
@@ -15,10 +15,10 @@ from sqlmodel import col, update
 
 from app.auth.models import LoginSession
 from app.auth.users_service import UserService
-from app.core.database import run_in_own_transaction
+from app.core.db.database import run_in_own_transaction
+from app.core.db.models import utc_now
 from app.core.exceptions import NotAuthenticated, ValidationFailed
-from app.core.models import utc_now
-from app.core.security import (
+from app.core.security.credentials import (
     HASHING_NICENESS,
     TokenCodec,
     hash_cost,

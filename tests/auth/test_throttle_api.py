@@ -10,7 +10,7 @@ from httpx import ASGITransport, AsyncClient, Response
 
 from app.auth.throttle import LoginThrottle
 from app.core.config import get_settings
-from app.core.security import verify_password
+from app.core.security.credentials import verify_password
 from app.main import create_app
 from tests.auth.support import LOGIN
 from tests.ops.servers import free_port, redis_url

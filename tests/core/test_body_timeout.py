@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from app.core.middleware import BodyLimitMiddleware
+from app.core.http.middleware import BodyLimitMiddleware
 
 SCOPE: Scope = {
     "type": "http",

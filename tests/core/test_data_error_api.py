@@ -2,7 +2,7 @@ async def test_other_driver_errors_stay_a_plain_500() -> None:
     from sqlalchemy.exc import DBAPIError
     from starlette.requests import Request
 
-    from app.core.handlers import _data_error
+    from app.core.http.handlers import _data_error
 
     request = Request({"type": "http", "method": "GET", "path": "/x", "headers": []})
     error = DBAPIError("SELECT 1", {}, RuntimeError("something else"))

@@ -18,7 +18,7 @@ from app.core.exceptions import (
     ServiceUnavailable,
     ValidationFailed,
 )
-from app.core.handlers import domain_answer
+from app.core.http.handlers import domain_answer
 from tests.conftest import Headers
 
 PROBLEM = "application/problem+json"

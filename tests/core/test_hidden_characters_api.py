@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from app.core.export import neutralise
+from app.core.http.export import neutralise
 from tests.conftest import Headers
 
 PRODUCTS = "/api/v1/products"

@@ -4,7 +4,7 @@ from typing import Any
 
 from httpx import AsyncClient
 
-from app.core.etag import IF_MATCH_PATTERN
+from app.core.http.etag import IF_MATCH_PATTERN
 from tests.conftest import Headers
 
 PROBLEM = "application/problem+json"

@@ -6,8 +6,8 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.core import metrics
 from app.core.config import get_settings
+from app.core.observability import metrics
 from app.main import create_app
 from tests.users import MakeUser
 

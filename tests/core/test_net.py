@@ -1,4 +1,4 @@
-from app.core.net import client_address
+from app.core.http.net import client_address
 
 PROXIES = ("10.0.0.0/8",)
 

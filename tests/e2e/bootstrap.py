@@ -16,8 +16,8 @@ from app.auth.schemas import UserCreate
 from app.auth.users_service import UserService
 from app.core.audit import install_audit_hooks
 from app.core.config import get_settings
-from app.core.database import create_engine, create_session_factory
-from app.core.permissions import Principal
+from app.core.db.database import create_engine, create_session_factory
+from app.core.security.permissions import Principal
 from seeds.demo import load_demo
 
 BOOTSTRAP = Principal(user_id=0, email="system:e2e", is_superuser=True, permissions=frozenset())

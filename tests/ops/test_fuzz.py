@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from app.core.audit_models import AUDIT_CHANGES
-from app.core.permissions import registry
+from app.core.audit.tables import AUDIT_CHANGES
+from app.core.security.permissions import registry
 from tests.ops.servers import Server, running
 from tests.users import MakeUser
 

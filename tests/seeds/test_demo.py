@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from app.core.audit_models import AuditChange
-from app.core.logging import actor_var
+from app.core.audit.tables import AuditChange
+from app.core.observability.logging import actor_var
 from app.modules.customers.models import Customer
 from app.modules.products.models import Product
 from app.modules.tasks.models import Task, TaskStatus

@@ -1,7 +1,7 @@
 """A throwaway sixth module: the five files, this spec, and one entry in a module list."""
 
 from app.core.modules import AdminResource, DeleteGuard, ModuleSpec, Tag
-from app.core.permissions import crud_permissions
+from app.core.security.permissions import crud_permissions
 from tests.sixth_module.models import Gadget
 from tests.sixth_module.router import router
 from tests.sixth_module.service import refuse_product_with_gadgets

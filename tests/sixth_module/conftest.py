@@ -3,7 +3,7 @@ from collections.abc import AsyncIterator
 import pytest
 from fastapi import FastAPI
 
-from app.core.permissions import registry
+from app.core.security.permissions import registry
 from app.main import create_app
 from app.modules.products import service as products_service
 from app.routers import MODULES

@@ -6,7 +6,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from app.core.models import AuditSpec, RecordBase
+from app.core.db.models import AuditSpec, RecordBase
 
 GADGET_METADATA = MetaData(naming_convention=SQLModel.metadata.naming_convention)
 

@@ -1,7 +1,7 @@
 from sqlalchemy import ColumnElement
 from sqlmodel import col
 
-from app.core.repository import BaseRepository, matches_text
+from app.core.db.repository import BaseRepository, matches_text
 from tests.sixth_module.models import Gadget
 from tests.sixth_module.schemas import GadgetListQuery
 

@@ -2,11 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from app.core.database import DbSession
-from app.core.etag import IfMatch, set_etag
-from app.core.pagination import Page
-from app.core.permissions import Principal, require
-from app.core.routing import (
+from app.core.db.database import DbSession
+from app.core.http.etag import IfMatch, set_etag
+from app.core.http.pagination import Page
+from app.core.http.routing import (
     API_PREFIX,
     CHANGE_RESPONSES,
     LIST_RESPONSES,
@@ -14,6 +13,7 @@ from app.core.routing import (
     WRITE_RESPONSES,
     RecordId,
 )
+from app.core.security.permissions import Principal, require
 from tests.sixth_module.schemas import GadgetCreate, GadgetListQuery, GadgetRead, GadgetUpdate
 from tests.sixth_module.service import GadgetService
 

@@ -4,7 +4,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field, StringConstraints
 from sqlmodel import SQLModel
 
-from app.core.pagination import ListQuery
+from app.core.http.pagination import ListQuery
 from app.core.schemas import UpdateSchema
 
 GadgetName = Annotated[str, StringConstraints(min_length=1, max_length=100)]

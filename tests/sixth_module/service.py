@@ -1,8 +1,8 @@
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.etag import check_version
-from app.core.hooks import refuse_if_used
-from app.core.pagination import Page
+from app.core.db.hooks import refuse_if_used
+from app.core.http.etag import check_version
+from app.core.http.pagination import Page
 from app.modules.products.service import ProductService
 from tests.sixth_module.models import Gadget
 from tests.sixth_module.repository import GadgetRepository

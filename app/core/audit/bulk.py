@@ -13,7 +13,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.dml import Delete, Insert, Update
 
 from app.core.audit.rows import audit_spec, change_row, context, diff, whole_record, write
-from app.core.models import AuditSpec
+from app.core.db.models import AuditSpec
 
 Rows = dict[Any, dict[str, Any]]
 

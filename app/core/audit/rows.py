@@ -10,9 +10,14 @@ from typing import Any, Literal
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
-from app.core.audit_models import AUDIT_CHANGES, REASON_MAX
-from app.core.logging import actor_var, change_reason_var, client_ip_var, request_id_var
-from app.core.models import AuditSpec, utc_now
+from app.core.audit.tables import AUDIT_CHANGES, REASON_MAX
+from app.core.db.models import AuditSpec, utc_now
+from app.core.observability.logging import (
+    actor_var,
+    change_reason_var,
+    client_ip_var,
+    request_id_var,
+)
 
 SECRET = "***"
 # Bookkeeping columns: every UPDATE changes them, so they would only drown the real change.

@@ -7,8 +7,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 
 from app.core.audit.rows import change_row, context, json_safe
-from app.core.audit_models import AUDIT_CHANGES
-from app.core.principal import Principal
+from app.core.audit.tables import AUDIT_CHANGES
+from app.core.security.principal import Principal
 
 SECURITY_ENTITY = "auth"
 SECURITY_EVENTS = frozenset(

@@ -21,7 +21,7 @@ from app.core.audit.rows import (
     whole_record,
     write,
 )
-from app.core.models import AuditSpec
+from app.core.db.models import AuditSpec
 
 
 def _link_label(record: Any) -> Any:

@@ -1,7 +1,7 @@
 """Customers: the businesses and people FastOps sells to."""
 
 from app.core.modules import AdminResource, ModuleSpec, Tag
-from app.core.permissions import crud_permissions
+from app.core.security.permissions import crud_permissions
 from app.modules.customers.models import Customer
 from app.modules.customers.router import router
 from app.modules.customers.service import on_customer_delete

@@ -2,7 +2,7 @@ from enum import StrEnum
 
 from sqlmodel import Field
 
-from app.core.models import AuditSpec, RecordBase, enum_type
+from app.core.db.models import AuditSpec, RecordBase, enum_type
 
 
 class CustomerStatus(StrEnum):

@@ -1,7 +1,7 @@
 from sqlalchemy import ColumnElement
 from sqlmodel import col
 
-from app.core.repository import BaseRepository, matches_text
+from app.core.db.repository import BaseRepository, matches_text
 from app.modules.customers.models import Customer
 from app.modules.customers.schemas import CustomerListQuery
 

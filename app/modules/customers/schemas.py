@@ -5,7 +5,7 @@ from typing import Annotated, ClassVar
 from pydantic import AfterValidator, BeforeValidator, StringConstraints, WithJsonSchema
 from sqlmodel import SQLModel
 
-from app.core.pagination import ListQuery
+from app.core.http.pagination import ListQuery
 from app.core.schemas import NOT_BLANK, Trimmed, UpdateSchema
 from app.modules.customers.models import CustomerStatus
 

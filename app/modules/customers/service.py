@@ -1,10 +1,10 @@
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.core.etag import check_version
+from app.core.db.hooks import DeleteHooks
 from app.core.exceptions import ValidationFailed
-from app.core.hooks import DeleteHooks
-from app.core.pagination import Page
+from app.core.http.etag import check_version
+from app.core.http.pagination import Page
 from app.modules.customers.models import Customer
 from app.modules.customers.repository import CustomerRepository
 from app.modules.customers.schemas import (
@@ -14,7 +14,7 @@ from app.modules.customers.schemas import (
     CustomerUpdate,
 )
 
-# Tasks register here to refuse or release a customer being deleted (see core.hooks).
+# Tasks register here to refuse or release a customer being deleted (see core.db.hooks).
 _before_delete = DeleteHooks()
 on_customer_delete = _before_delete.register
 
@@ -45,7 +45,7 @@ class CustomerService:
 
     async def create(self, data: CustomerCreate) -> Customer:
         # A duplicate email is refused by the unique index; the IntegrityError becomes a 409
-        # naming the field in core.handlers, which also covers two concurrent creates.
+        # naming the field in core.http.handlers, which also covers two concurrent creates.
         return await self.customers.add(Customer.model_validate(data))
 
     async def update(

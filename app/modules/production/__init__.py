@@ -8,7 +8,7 @@ from app.core.modules import (
     ModuleSpec,
     Tag,
 )
-from app.core.permissions import crud_permissions
+from app.core.security.permissions import crud_permissions
 from app.modules.production.models import Batch, BatchStatus
 from app.modules.production.router import router
 from app.modules.production.service import FINISHED, refuse_product_in_use

@@ -5,7 +5,7 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import col
 from sqlmodel.sql.expression import Select
 
-from app.core.repository import BaseRepository, matches_text
+from app.core.db.repository import BaseRepository, matches_text
 from app.modules.production.models import Batch, BatchStatus
 from app.modules.production.schemas import BatchListQuery, ProductionStatsQuery
 

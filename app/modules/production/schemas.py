@@ -10,7 +10,7 @@ from pydantic import (
 )
 from sqlmodel import SQLModel
 
-from app.core.pagination import MAX_INT, ListQuery
+from app.core.http.pagination import MAX_INT, ListQuery
 from app.core.schemas import (
     NOT_BLANK,
     DateRange,

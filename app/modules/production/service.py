@@ -4,11 +4,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.config import Settings
-from app.core.etag import check_version
+from app.core.db.hooks import refuse_if_used
+from app.core.db.models import utc_now
 from app.core.exceptions import InvalidState, NotFound, ValidationFailed
-from app.core.hooks import refuse_if_used
-from app.core.models import utc_now
-from app.core.pagination import Page
+from app.core.http.etag import check_version
+from app.core.http.pagination import Page
 from app.modules.production.models import Batch, BatchStatus
 from app.modules.production.repository import BatchRepository, StatusFigures
 from app.modules.production.schemas import (

@@ -1,7 +1,7 @@
 """Products: the catalogue (SKU, price, stock)."""
 
 from app.core.modules import AdminResource, ModuleSpec, Tag
-from app.core.permissions import crud_permissions
+from app.core.security.permissions import crud_permissions
 from app.modules.products.models import Product
 from app.modules.products.router import router
 from app.modules.products.service import on_product_delete

@@ -3,7 +3,7 @@ from decimal import Decimal
 from sqlalchemy import Index, Numeric
 from sqlmodel import Field
 
-from app.core.models import AuditSpec, RecordBase
+from app.core.db.models import AuditSpec, RecordBase
 
 
 class Product(RecordBase, table=True):

@@ -1,7 +1,7 @@
 from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 
-from app.core.repository import BaseRepository, matches_text
+from app.core.db.repository import BaseRepository, matches_text
 from app.modules.products.models import Product
 from app.modules.products.schemas import ProductListQuery
 

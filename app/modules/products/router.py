@@ -2,12 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from app.core.database import DbSession
-from app.core.etag import IfMatch, answer
-from app.core.export import csv_response, wants_csv
-from app.core.pagination import Page
-from app.core.permissions import Principal, require
-from app.core.routing import (
+from app.core.db.database import DbSession
+from app.core.http.etag import IfMatch, answer
+from app.core.http.export import csv_response, wants_csv
+from app.core.http.pagination import Page
+from app.core.http.routing import (
     API_PREFIX,
     CHANGE_RESPONSES,
     LIST_RESPONSES,
@@ -15,6 +14,7 @@ from app.core.routing import (
     WRITE_RESPONSES,
     RecordId,
 )
+from app.core.security.permissions import Principal, require
 from app.modules.products.schemas import (
     ProductCreate,
     ProductListQuery,

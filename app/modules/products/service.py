@@ -4,10 +4,10 @@ import unicodedata
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.core.etag import check_version
+from app.core.db.hooks import DeleteHooks
 from app.core.exceptions import ValidationFailed
-from app.core.hooks import DeleteHooks
-from app.core.pagination import Page
+from app.core.http.etag import check_version
+from app.core.http.pagination import Page
 from app.modules.products.models import Product
 from app.modules.products.repository import ProductRepository
 from app.modules.products.schemas import (
@@ -20,7 +20,7 @@ from app.modules.products.schemas import (
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 SLUG_MAX = 200
 # Production and tasks register here to refuse or release a product being deleted
-# (see core.hooks), so the answer names what still uses it instead of a bare 409.
+# (see core.db.hooks), so the answer names what still uses it instead of a bare 409.
 _before_delete = DeleteHooks()
 on_product_delete = _before_delete.register
 

@@ -1,7 +1,7 @@
 """Quality: inspections of batches and the quality summary."""
 
 from app.core.modules import AdminLink, AdminResource, DeleteGuard, ModuleSpec, Tag
-from app.core.permissions import crud_permissions
+from app.core.security.permissions import crud_permissions
 from app.modules.production.models import BatchStatus
 from app.modules.production.service import INSPECTABLE
 from app.modules.quality.models import Inspection

@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from sqlmodel import Field
 
-from app.core.models import AuditSpec, RecordBase, UTCDateTime, enum_type, utc_now
+from app.core.db.models import AuditSpec, RecordBase, UTCDateTime, enum_type, utc_now
 
 
 class InspectionResult(StrEnum):

@@ -9,7 +9,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
 
-from app.core.repository import BaseRepository, matches_text
+from app.core.db.repository import BaseRepository, matches_text
 from app.modules.quality.models import Inspection, InspectionResult
 from app.modules.quality.schemas import InspectionListQuery, QualitySummaryQuery
 

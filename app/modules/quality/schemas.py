@@ -4,7 +4,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import SQLModel
 
-from app.core.pagination import MAX_INT, ListQuery
+from app.core.http.pagination import MAX_INT, ListQuery
 from app.core.schemas import DateRange, Instant, Integral, UpdateSchema
 from app.modules.quality.models import InspectionResult
 

@@ -6,11 +6,11 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.users_service import DEACTIVATE_INSTEAD, UserService
 from app.core.config import Settings
-from app.core.etag import check_version
+from app.core.db.hooks import refuse_if_used
+from app.core.db.models import utc_now
 from app.core.exceptions import ValidationFailed
-from app.core.hooks import refuse_if_used
-from app.core.models import utc_now
-from app.core.pagination import Page
+from app.core.http.etag import check_version
+from app.core.http.pagination import Page
 from app.modules.production.service import BatchService
 from app.modules.quality.models import Inspection, InspectionResult
 from app.modules.quality.repository import InspectionRepository, Totals

@@ -1,7 +1,7 @@
 """Tasks: staff work, moved along todo, in progress, done."""
 
 from app.core.modules import AdminAction, AdminResource, AdminState, DeleteGuard, ModuleSpec, Tag
-from app.core.permissions import crud_permissions
+from app.core.security.permissions import crud_permissions
 from app.modules.tasks.models import MOVES, Task, TaskStatus
 from app.modules.tasks.router import router
 from app.modules.tasks.service import refuse_user_with_tasks, release_customer, release_product

@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from sqlmodel import Field
 
-from app.core.models import AuditSpec, RecordBase, UTCDateTime, enum_type
+from app.core.db.models import AuditSpec, RecordBase, UTCDateTime, enum_type
 
 
 class TaskStatus(StrEnum):
@@ -34,7 +34,7 @@ MOVES: dict[TaskStatus, frozenset[TaskStatus]] = {
 }
 
 
-# Enums are stored as their plain values through core.models.enum_type (see why there).
+# Enums are stored as their plain values through core.db.models.enum_type (see why there).
 class Task(RecordBase, table=True):
     __tablename__ = "tasks"
     __table_args__ = ({"sqlite_autoincrement": True},)

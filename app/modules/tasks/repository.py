@@ -8,8 +8,8 @@ from sqlalchemy.sql.elements import UnaryExpression
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.core.pagination import ListQuery
-from app.core.repository import BaseRepository, matches_text
+from app.core.db.repository import BaseRepository, matches_text
+from app.core.http.pagination import ListQuery
 from app.modules.tasks.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,

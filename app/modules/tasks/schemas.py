@@ -4,7 +4,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BeforeValidator, Field, StringConstraints
 from sqlmodel import SQLModel
 
-from app.core.pagination import MAX_INT, ListQuery
+from app.core.http.pagination import MAX_INT, ListQuery
 from app.core.schemas import NOT_BLANK, Day, Integral, QueryFlag, Trimmed, UpdateSchema
 from app.modules.tasks.models import TaskPriority, TaskStatus
 

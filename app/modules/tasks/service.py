@@ -6,11 +6,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.users_service import DEACTIVATE_INSTEAD, UserService
-from app.core.etag import check_version
+from app.core.db.hooks import refuse_if_used
+from app.core.db.models import utc_now
 from app.core.exceptions import InvalidState
-from app.core.hooks import refuse_if_used
-from app.core.models import utc_now
-from app.core.pagination import Page
+from app.core.http.etag import check_version
+from app.core.http.pagination import Page
 from app.modules.customers.service import CustomerService
 from app.modules.products.service import ProductService
 from app.modules.tasks.models import MOVES, Task, TaskStatus

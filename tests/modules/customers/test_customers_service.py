@@ -2,8 +2,8 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.db.hooks import DeleteHooks
 from app.core.exceptions import InvalidState, ValidationFailed
-from app.core.hooks import DeleteHooks
 from app.modules.customers import service as customers_service
 from app.modules.customers.schemas import CustomerCreate, normalise_phone
 from app.modules.customers.service import CustomerService

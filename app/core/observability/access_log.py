@@ -14,9 +14,9 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.audit_models import AUDIT_ACCESS
-from app.core.logging import get_logger
-from app.core.middleware import AccessRecord
+from app.core.audit.tables import AUDIT_ACCESS
+from app.core.http.middleware import AccessRecord
+from app.core.observability.logging import get_logger
 
 log = get_logger("fastops.access_log")
 

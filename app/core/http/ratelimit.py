@@ -22,12 +22,12 @@ from redis.asyncio import ConnectionPool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core import metrics
 from app.core.config import Settings
 from app.core.exceptions import NotAuthenticated
-from app.core.handlers import problem
-from app.core.logging import get_logger
-from app.core.security import TokenCodec
+from app.core.http.handlers import problem
+from app.core.observability import metrics
+from app.core.observability.logging import get_logger
+from app.core.security.credentials import TokenCodec
 
 API_PREFIX = "/api/"
 log = get_logger(__name__)

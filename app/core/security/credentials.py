@@ -23,9 +23,9 @@ import bcrypt
 import jwt
 
 from app.core.config import Settings
+from app.core.db.models import utc_now
 from app.core.exceptions import NotAuthenticated
-from app.core.models import utc_now
-from app.core.pagination import MAX_INT
+from app.core.http.pagination import MAX_INT
 
 MAX_PASSWORD_BYTES = 72
 MIN_PASSWORD_LENGTH = 8

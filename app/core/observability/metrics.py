@@ -33,8 +33,8 @@ from sqlalchemy.pool import QueuePool
 
 from app.core.config import Settings
 from app.core.exceptions import NotAuthenticated, PermissionDenied
-from app.core.middleware import AccessRecord, AccessSink
-from app.core.net import parse_networks
+from app.core.http.middleware import AccessRecord, AccessSink
+from app.core.http.net import parse_networks
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED_ROUTE = "<unmatched>"

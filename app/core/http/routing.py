@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import Path
 
-from app.core.pagination import MAX_INT
+from app.core.http.pagination import MAX_INT
 
 API_PREFIX = "/api/v1"
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, WithJsonSchema
 
 from app.core.app_settings import AppSettings
 from app.core.exceptions import PreconditionFailed
-from app.core.http_errors import PreconditionRequired
+from app.core.http.errors import PreconditionRequired
 
 # `*`, or the ETag this API handed out (a weak one is read as the same version). The pattern is
 # part of the documented header, so a malformed value is a 422 found with the path's and the

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.exceptions import NotFound
-from app.core.pagination import ListQuery
+from app.core.http.pagination import ListQuery
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
 

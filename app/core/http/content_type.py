@@ -2,7 +2,7 @@
 
 from fastapi import Request
 
-from app.core.http_errors import UnsupportedMediaType
+from app.core.http.errors import UnsupportedMediaType
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 

@@ -13,10 +13,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.database import DbSession
+from app.core.db.database import DbSession
 from app.core.exceptions import PermissionDenied
-from app.core.logging import Actor, actor_var
-from app.core.principal import Principal as Principal  # re-exported: the public home
+from app.core.observability.logging import Actor, actor_var
+from app.core.security.principal import Principal as Principal  # re-exported: the public home
 
 
 @dataclass(frozen=True, slots=True)

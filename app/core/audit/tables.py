@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Table
 from sqlmodel import Field, SQLModel
 
-from app.core.models import UTCDateTime, utc_now
+from app.core.db.models import UTCDateTime, utc_now
 
 # BIGINT on PostgreSQL (the trail outgrows 2^31); INTEGER on SQLite, where only an
 # "INTEGER PRIMARY KEY" is an auto-incrementing rowid. Like every integer key it is

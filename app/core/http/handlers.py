@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.database import DatabaseUnreachable
+from app.core.db.database import DatabaseUnreachable
 from app.core.exceptions import (
     BadRequest,
     Conflict,
@@ -35,8 +35,8 @@ from app.core.exceptions import (
     ServiceUnavailable,
     ValidationFailed,
 )
-from app.core.http_errors import HttpProblem
-from app.core.logging import get_logger, request_id_var
+from app.core.http.errors import HttpProblem
+from app.core.observability.logging import get_logger, request_id_var
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.core.database import READ_ONLY
-from app.core.pagination import ListQuery
+from app.core.db.database import READ_ONLY
+from app.core.http.pagination import ListQuery
 
 # A leading NUL is dropped by some spreadsheets, which then read the formula behind it.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")

@@ -14,17 +14,17 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
-from app.core.database import DbTimer, db_timer_var
-from app.core.handlers import problem
-from app.core.logging import (
+from app.core.db.database import DbTimer, db_timer_var
+from app.core.db.models import utc_now
+from app.core.http.handlers import problem
+from app.core.http.net import client_address
+from app.core.observability.logging import (
     actor_var,
     change_reason_var,
     client_ip_var,
     get_logger,
     request_id_var,
 )
-from app.core.models import utc_now
-from app.core.net import client_address
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = get_logger("fastops.access")

@@ -1,0 +1,1 @@
+"""What the app tells its operators: structured logs, Prometheus metrics, the access log."""
