@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request context and access line, security headers, body-size limit."""
+"""Pure ASGI middleware: request context and access line, security headers, trusted hosts,
+body-size limit."""
 
 import asyncio
 import re
@@ -24,7 +25,7 @@ from app.core.logging import (
     request_id_var,
 )
 from app.core.models import utc_now
-from app.core.net import client_address
+from app.core.net import client_address, host_allowed, host_name
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = get_logger("fastops.access")
@@ -154,6 +155,33 @@ class RequestContextMiddleware:
         )
         for sink in self.sinks:
             sink(record)
+
+
+class TrustedHostMiddleware:
+    """400 for a Host header naming no host in `allowed` (TRUSTED_HOSTS): links and redirects
+    are built from it. The `exempt` paths (probes, addressed by IP) build none."""
+
+    def __init__(self, app: ASGIApp, allowed: list[str], exempt: frozenset[str]) -> None:
+        self.app = app
+        self.allowed = tuple(allowed)
+        self.exempt = exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        hosts = [value for name, value in scope["headers"] if name == b"host"]
+        name = host_name(hosts[0].decode("latin-1")) if len(hosts) == 1 else None
+        if name is not None and host_allowed(name, self.allowed):
+            await self.app(scope, receive, send)
+            return
+        response = problem(
+            Request(scope),
+            400,
+            "The Host header does not name a host this server answers for.",
+            slug="untrusted-host",
+        )
+        await response(scope, receive, send)
 
 
 class BodyLimitMiddleware:
