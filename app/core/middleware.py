@@ -25,7 +25,7 @@ from app.core.logging import (
     request_id_var,
 )
 from app.core.models import utc_now
-from app.core.net import client_address, host_allowed, host_name
+from app.core.net import client_address, forwarded_scheme, host_allowed, host_name
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = get_logger("fastops.access")
@@ -76,6 +76,11 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         peer = scope["client"][0] if scope.get("client") else None
         ip = client_address(peer, request.headers.get("x-forwarded-for"), self.proxies)
+        # uvicorn runs with --no-proxy-headers (scripts.serve): the app alone decides whom
+        # to believe, so a peer outside TRUSTED_PROXIES cannot set either.
+        scheme = forwarded_scheme(peer, request.headers.get("x-forwarded-proto"), self.proxies)
+        if scheme:
+            scope["scheme"] = scheme
         reason = request.headers.get("x-change-reason")
         tokens: list[Token[Any]] = [
             request_id_var.set(request_id),

@@ -39,6 +39,15 @@ def client_address(peer: str | None, forwarded_for: str | None, proxies: tuple[s
     return address[:64]
 
 
+def forwarded_scheme(peer: str | None, proto: str | None, proxies: tuple[str, ...]) -> str | None:
+    """The scheme the client used (`https` behind a TLS proxy), from X-Forwarded-Proto of a
+    trusted proxy; None when it is not to be believed. Links and redirects are built with it."""
+    scheme = (proto or "").strip().lower()
+    if scheme not in ("http", "https") or peer is None:
+        return None
+    return scheme if _is_trusted(peer, parse_networks(proxies)) else None
+
+
 def host_name(header: str) -> str | None:
     """The name in a Host header, lower-cased and without its port; None when malformed."""
     header = header.strip().lower()
