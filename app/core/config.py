@@ -38,6 +38,8 @@ def secret_weakness(secret: str) -> str | None:
     """Why `secret` could be guessed, or None. An estimate: it catches the defaults, short
     keys, few distinct characters, repeated chunks and runs (abcd..., 1234...)."""
     key = secret.strip()
+    if not key:
+        return "it is empty"
     if key.casefold() in WEAK_SECRETS or DEV_SECRET in key.casefold():
         return "it is the development default or a placeholder"
     if len(key) < MIN_SECRET_LENGTH:
