@@ -1,5 +1,6 @@
 import re
 import unicodedata
+from collections.abc import Container
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -30,6 +31,17 @@ on_product_delete = _before_delete.register
 
 def _busy_name(name: str) -> Conflict:
     return Conflict(f"Too many products named {name} are being saved at once; try again.")
+
+
+def free_slug(name: str, taken: Container[str]) -> str:
+    """The name's slug, or the first `<slug>-2`, `-3` … not in `taken`."""
+    base = slugify(name)
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
 
 
 def slugify(name: str) -> str:
@@ -92,12 +104,6 @@ class ProductService:
         await self.products.delete(product)
 
     async def _unique_slug(self, name: str, keep: str | None = None) -> str:
-        base = slugify(name)
-        taken = await self.products.slugs_starting_with(base)
+        taken = await self.products.slugs_starting_with(slugify(name))
         taken.discard(keep or "")
-        if base not in taken:
-            return base
-        suffix = 2
-        while f"{base}-{suffix}" in taken:
-            suffix += 1
-        return f"{base}-{suffix}"
+        return free_slug(name, taken)
