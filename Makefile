@@ -31,12 +31,15 @@ migrate: $(STAMP)  ## apply every Alembic revision (alembic upgrade head)
 seed: migrate  ## roles, the first admin and demo data (idempotent)
 	$(BIN)/python -m seeds.seed_create_app --demo
 
+# Every way of serving goes through scripts.serve: uvicorn must not rewrite the client address
+# from X-Forwarded-For (by default it believes any local peer); the app reads it from
+# TRUSTED_PROXIES only.
 run: seed  ## migrate, seed and serve on http://$(HOST):$(PORT)
 	@echo "FastOps: http://$(HOST):$(PORT)/  API docs: http://$(HOST):$(PORT)/docs  admin: http://$(HOST):$(PORT)/admin"
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+	$(BIN)/python -m scripts.serve --host $(HOST) --port $(PORT)
 
 dev: seed  ## like run, with auto-reload on code changes
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --reload
+	$(BIN)/python -m scripts.serve --host $(HOST) --port $(PORT) --reload
 
 check: $(STAMP)  ## ruff, format check, mypy: same order as CI
 	$(BIN)/ruff check .

@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app.auth.setup import install_auth
 from app.core.app_settings import BindSettings
@@ -18,7 +17,12 @@ from app.core.db.database import (
     create_session_factory,
 )
 from app.core.http.handlers import install_handlers
-from app.core.http.middleware import AccessSink, BodyLimitMiddleware, RequestContextMiddleware
+from app.core.http.middleware import (
+    AccessSink,
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    TrustedHostMiddleware,
+)
 from app.core.http.ratelimit import ApiRateLimiter, RateLimitMiddleware
 from app.core.modules import ModuleSpec
 from app.core.observability import metrics
@@ -29,6 +33,8 @@ from app.web.health import router as health_router
 from app.web.install import install_web
 
 log = get_logger(__name__)
+# Load balancers and Prometheus address each process by its IP; these answers hold no links.
+PROBE_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
 
 
 @asynccontextmanager
@@ -109,7 +115,7 @@ def create_app(
         )
     app.state.rate_limiter = ApiRateLimiter(settings, app.state.token_codec)
     app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(TrustedHostMiddleware, allowed=settings.trusted_hosts, exempt=PROBE_PATHS)
     app.add_middleware(RequestContextMiddleware, settings=settings, sinks=sinks)
     app.add_middleware(BindSettings)
     return app

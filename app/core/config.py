@@ -1,6 +1,10 @@
 """Every tunable of FastOps, read from the environment or `.env` (see `.env.example`)."""
 
+import ipaddress
+import math
+from collections import Counter
 from functools import lru_cache
+from itertools import pairwise
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -13,6 +17,12 @@ WEAK_SECRETS = frozenset(
     {"", "change-me", "changeme", "secret", "dev-secret-key-change-me", DEV_SECRET}
 )
 MIN_SECRET_LENGTH = 32
+# Shannon entropy of the key's characters times its length: a generated key has far more
+# (token_hex(16) never came below 93 bits in 100 000 draws, token_urlsafe(48) has ~300).
+MIN_SECRET_BITS = 90
+MIN_BCRYPT_ROUNDS = 10
+# Names a developer's browser, curl and the test clients send; production lists its own.
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "::1", "testserver"]
 
 
 def _split_csv(value: object) -> object:
@@ -24,8 +34,59 @@ def _split_csv(value: object) -> object:
 CsvList = Annotated[list[str], NoDecode]
 
 
+def secret_weakness(secret: str) -> str | None:
+    """Why `secret` could be guessed, or None. An estimate: it catches the defaults, short
+    keys, few distinct characters, repeated chunks and runs (abcd..., 1234...)."""
+    key = secret.strip()
+    if not key:
+        return "it is empty"
+    if key.casefold() in WEAK_SECRETS or DEV_SECRET in key.casefold():
+        return "it is the development default or a placeholder"
+    if len(key) < MIN_SECRET_LENGTH:
+        return f"it has fewer than {MIN_SECRET_LENGTH} characters"
+    counts = Counter(key).values()
+    bits = -sum(n * math.log2(n / len(key)) for n in counts)
+    if bits < MIN_SECRET_BITS:
+        return "it uses too few distinct characters"
+    pairs = list(pairwise(key))
+    runs = sum(abs(ord(a) - ord(b)) <= 1 for a, b in pairs)
+    if len(set(pairs)) < len(pairs) / 2 or runs >= len(pairs) / 2:
+        return "it repeats itself or runs through a sequence"
+    return None
+
+
+def proxy_problems(entries: list[str], production: bool) -> list[str]:
+    """TRUSTED_PROXIES entries that are not addresses; in production, ranges that together
+    cover every address (anyone could then claim any address in X-Forwarded-For)."""
+    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            return [
+                f"TRUSTED_PROXIES has {entry}, which is not an IP address or network "
+                "(such as 10.0.0.0/8): list the addresses of your reverse proxies"
+            ]
+    if not production:
+        return []
+    v4 = [n for n in networks if isinstance(n, ipaddress.IPv4Network)]
+    v6 = [n for n in networks if isinstance(n, ipaddress.IPv6Network)]
+    return [
+        f"TRUSTED_PROXIES covers every IPv{version} address: any client could then claim "
+        "any address in X-Forwarded-For; list only your reverse proxies"
+        for version, merged in (
+            (4, ipaddress.collapse_addresses(v4)),
+            (6, ipaddress.collapse_addresses(v6)),
+        )
+        if any(network.prefixlen == 0 for network in merged)
+    ]
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    # A refusal is printed at start-up: it must not echo the values (the secrets among them).
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", case_sensitive=False, hide_input_in_errors=True
+    )
 
     environment: Environment = "development"
     app_name: str = "FastOps"
@@ -44,7 +105,9 @@ class Settings(BaseSettings):
 
     cors_origins: CsvList = Field(default_factory=list)
     cors_allow_credentials: bool = False
-    trusted_hosts: CsvList = Field(default_factory=lambda: ["*"])
+    # Host header values served; anything else is a 400, so no link or redirect the app
+    # builds can name a host it was not configured for.
+    trusted_hosts: CsvList = Field(default_factory=lambda: list(LOCAL_HOSTS))
     trusted_proxies: CsvList = Field(default_factory=list)
 
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
@@ -135,8 +198,9 @@ class Settings(BaseSettings):
 
     def unsafe_reasons(self) -> list[str]:
         """Why this configuration must not serve: always for >1 worker without Redis,
-        and the production-only checks on secrets, database and CORS."""
-        problems: list[str] = []
+        malformed proxies, and the production-only checks on secrets, password hashing,
+        database, proxies, hosts and CORS."""
+        problems = proxy_problems(self.trusted_proxies, self.is_production)
         if self.workers > 1 and not self.redis_url:
             problems.append(
                 "WORKERS > 1 needs REDIS_URL: in-process rate-limit counters "
@@ -144,10 +208,22 @@ class Settings(BaseSettings):
             )
         if not self.is_production:
             return problems
-        if self.secret_key in WEAK_SECRETS or len(self.secret_key) < MIN_SECRET_LENGTH:
+        if weakness := secret_weakness(self.secret_key):
             problems.append(
-                f"SECRET_KEY is missing or weak: use at least {MIN_SECRET_LENGTH} random "
-                "characters (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                f"SECRET_KEY is too weak to sign tokens ({weakness}): use at least "
+                f"{MIN_SECRET_LENGTH} random characters "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.bcrypt_rounds < MIN_BCRYPT_ROUNDS:
+            problems.append(
+                f"BCRYPT_ROUNDS is {self.bcrypt_rounds}: production needs at least "
+                f"{MIN_BCRYPT_ROUNDS}, or a stolen password hash is cheap to crack"
+            )
+        if not self.trusted_hosts or "*" in self.trusted_hosts:
+            problems.append(
+                "TRUSTED_HOSTS must list the host names clients use (such as "
+                "ops.example.com): with * any Host header is served, and links and "
+                "redirects could point at another site"
             )
         if self.is_sqlite:
             problems.append(

@@ -161,6 +161,19 @@ def _iso_day_only(value: object) -> object:
 
 Day = Annotated[date, BeforeValidator(_iso_day_only)]
 
+
+def _within_calendar(value: datetime) -> datetime:
+    # 9999-12-31T23:59:59-14:00 is year 10000 in UTC: the database layer and every comparison
+    # convert to UTC, where Python's datetime overflows.
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("use a time that falls within the years 1 to 9999 in UTC") from None
+    return value
+
+
+InCalendar = AfterValidator(_within_calendar)
 _CLOCK = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
 _OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 # RFC 3339 as the admin UI and `datetime.isoformat()` write it: "2026-11-24T09:00:00Z".
@@ -172,6 +185,7 @@ Instant = Annotated[
         "use an ISO 8601 time with its offset, such as 2026-11-24T09:00:00Z",
         datetime,
     ),
+    InCalendar,
     WithJsonSchema(
         {"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}, mode="validation"
     ),
@@ -183,6 +197,7 @@ InstantFilter = Annotated[
     _spelled(
         INSTANT_FILTER_PATTERN, "use an ISO 8601 time, such as 2026-11-24T09:00:00Z", datetime
     ),
+    InCalendar,
     WithJsonSchema(
         {
             "type": "string",

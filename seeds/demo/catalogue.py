@@ -6,7 +6,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.modules.products.models import Product
-from app.modules.products.service import slugify
+from app.modules.products.service import free_slug
 from seeds.demo.common import DemoContext, bulk_insert, record_times
 
 CATEGORIES: dict[str, tuple[list[str], tuple[int, int]]] = {
@@ -30,11 +30,7 @@ def product_rows(ctx: DemoContext, count: int) -> list[dict[str, Any]]:
         category = rng.choice(categories)
         nouns, (low, high) = CATEGORIES[category]
         name = f"{rng.choice(FINISHES)} {rng.choice(nouns)} {rng.choice(SIZES)}"
-        slug = base = slugify(name)
-        suffix = 2
-        while slug in slugs:
-            slug = f"{base}-{suffix}"
-            suffix += 1
+        slug = free_slug(name, slugs)
         slugs.add(slug)
         rows.append(
             {

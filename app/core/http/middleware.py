@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request context and access line, security headers, body-size limit."""
+"""Pure ASGI middleware: request context and access line, security headers, trusted hosts,
+body-size limit."""
 
 import asyncio
 import re
@@ -17,7 +18,7 @@ from app.core.config import Settings
 from app.core.db.database import DbTimer, db_timer_var
 from app.core.db.models import utc_now
 from app.core.http.handlers import problem
-from app.core.http.net import client_address
+from app.core.http.net import client_address, forwarded_scheme, host_allowed, host_name
 from app.core.observability.logging import (
     actor_var,
     change_reason_var,
@@ -75,6 +76,11 @@ class RequestContextMiddleware:
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         peer = scope["client"][0] if scope.get("client") else None
         ip = client_address(peer, request.headers.get("x-forwarded-for"), self.proxies)
+        # uvicorn runs with --no-proxy-headers (scripts.serve): the app alone decides whom
+        # to believe, so a peer outside TRUSTED_PROXIES cannot set either.
+        scheme = forwarded_scheme(peer, request.headers.get("x-forwarded-proto"), self.proxies)
+        if scheme:
+            scope["scheme"] = scheme
         reason = request.headers.get("x-change-reason")
         tokens: list[Token[Any]] = [
             request_id_var.set(request_id),
@@ -154,6 +160,33 @@ class RequestContextMiddleware:
         )
         for sink in self.sinks:
             sink(record)
+
+
+class TrustedHostMiddleware:
+    """400 for a Host header naming no host in `allowed` (TRUSTED_HOSTS): links and redirects
+    are built from it. The `exempt` paths (probes, addressed by IP) build none."""
+
+    def __init__(self, app: ASGIApp, allowed: list[str], exempt: frozenset[str]) -> None:
+        self.app = app
+        self.allowed = tuple(allowed)
+        self.exempt = exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        hosts = [value for name, value in scope["headers"] if name == b"host"]
+        name = host_name(hosts[0].decode("latin-1")) if len(hosts) == 1 else None
+        if name is not None and host_allowed(name, self.allowed):
+            await self.app(scope, receive, send)
+            return
+        response = problem(
+            Request(scope),
+            400,
+            "The Host header does not name a host this server answers for.",
+            slug="untrusted-host",
+        )
+        await response(scope, receive, send)
 
 
 class BodyLimitMiddleware:

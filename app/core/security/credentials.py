@@ -208,10 +208,12 @@ class TokenCodec:
             and jti
         ):
             raise NotAuthenticated("The token is invalid or has expired.")
+        try:
+            expires_at = datetime.fromtimestamp(int(claims["exp"]), tz=UTC)
+        except (OverflowError, OSError, ValueError) as error:
+            # Signed with our key yet expiring past year 9999: refused like any bad token,
+            # and counted by the rate limiter as an anonymous request.
+            raise NotAuthenticated("The token is invalid or has expired.") from error
         return TokenClaims(
-            user_id=int(sub),
-            session_id=sid,
-            jti=jti,
-            typ=typ,
-            expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
+            user_id=int(sub), session_id=sid, jti=jti, typ=typ, expires_at=expires_at
         )

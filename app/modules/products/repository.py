@@ -1,7 +1,11 @@
+from typing import Any
+
 from sqlalchemy import ColumnElement
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from app.core.db.repository import BaseRepository, matches_text
+from app.core.http.handlers import unique_field
 from app.modules.products.models import Product
 from app.modules.products.schemas import ProductListQuery
 
@@ -27,6 +31,29 @@ class ProductRepository(BaseRepository[Product]):
     async def slugs_starting_with(self, base: str) -> set[str]:
         stmt = select(Product.slug).where(col(Product.slug).startswith(base, autoescape=True))
         return set((await self.session.exec(stmt)).all())
+
+    async def save_unless_slug_taken(
+        self, product: Product, changes: dict[str, Any] | None = None
+    ) -> bool:
+        """Insert `product`, or apply `changes` to it, in a savepoint. False, with nothing
+        written, when a concurrent writer committed the same slug first: the slug was chosen
+        from the rows committed when it was read. Any other conflict propagates."""
+        try:
+            async with self.session.begin_nested():
+                if changes is None:
+                    self.session.add(product)
+                else:
+                    for name, value in changes.items():
+                        setattr(product, name, value)
+                await self.session.flush()
+        except IntegrityError as error:
+            if unique_field(error) != "slug":
+                raise
+            if changes is not None:
+                # The savepoint's rollback expired it; reload now, not lazily on the next read.
+                await self.session.refresh(product)
+            return False
+        return True
 
     async def get_active(self, product_id: int) -> Product | None:
         product = await self.get(product_id)
