@@ -50,37 +50,36 @@ def _buffered(result: Result[Any]) -> Result[Any]:
     return result.freeze()()
 
 
-def _update(state: ORMExecuteState, table: Table, spec: AuditSpec) -> Result[Any]:
+def _before_and_after(state: ORMExecuteState, table: Table) -> tuple[Rows, Rows, Result[Any]]:
+    """The matched rows before the statement (locked), the same ids after it, its result."""
     session = state.session
-    old = _select_rows(session, table, _bulk_where(state, table), lock=True)
+    before = _select_rows(session, table, _bulk_where(state, table), lock=True)
     result = _buffered(state.invoke_statement())
-    if not old:
-        return result
-    new = _select_rows(session, table, _by_ids(table, old), lock=False)
+    after = _select_rows(session, table, _by_ids(table, before), lock=False) if before else {}
+    return before, after, result
+
+
+def _update(state: ORMExecuteState, table: Table, spec: AuditSpec) -> Result[Any]:
+    old, new, result = _before_and_after(state, table)
     where = context()
     rows = [
         change_row(where, "update", table.name, record_id, changes)
         for record_id, values in new.items()
         if (changes := diff(spec, old[record_id], values))
     ]
-    write(session.connection(), rows)
+    write(state.session.connection(), rows)
     return result
 
 
 def _delete(state: ORMExecuteState, table: Table, spec: AuditSpec) -> Result[Any]:
-    session = state.session
-    old = _select_rows(session, table, _bulk_where(state, table), lock=True)
-    result = _buffered(state.invoke_statement())
-    if not old:
-        return result
-    remaining = _select_rows(session, table, _by_ids(table, old), lock=False)
+    old, remaining, result = _before_and_after(state, table)
     where = context()
     rows = [
         change_row(where, "delete", table.name, record_id, whole_record(spec, values, "old"))
         for record_id, values in old.items()
         if record_id not in remaining
     ]
-    write(session.connection(), rows)
+    write(state.session.connection(), rows)
     return result
 
 
