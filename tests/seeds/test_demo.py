@@ -8,11 +8,15 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.audit_models import AuditChange
 from app.core.logging import actor_var
 from app.modules.customers.models import Customer
+from app.modules.production.models import Batch
+from app.modules.production.service import quality_score_of
 from app.modules.products.models import Product
+from app.modules.quality.repository import InspectionRepository
 from app.modules.tasks.models import Task, TaskStatus
 from seeds.demo import DEMO_COUNTS, load_demo, scale_argument
 from seeds.demo.catalogue import product_rows
@@ -88,6 +92,22 @@ async def test_scale_loads_n_rows_per_module(app: FastAPI) -> None:
         25,
     )
     assert counts["inspections"] > 0
+
+
+async def test_demo_batches_hold_the_figures_the_service_reads_from_their_inspections(
+    app: FastAPI, session: AsyncSession
+) -> None:
+    await load_demo(app.state.session_factory, scale=60)
+    inspections = InspectionRepository(session)
+
+    batches = (await session.exec(select(Batch))).all()
+
+    assert len(batches) == 60
+    for batch in batches:
+        assert batch.id is not None
+        figures = await inspections.figures_of_batch(batch.id)
+        stored = (batch.quality_score, batch.accepted_inspections)
+        assert stored == (quality_score_of(figures.mean_score), figures.accepted), batch
 
 
 def test_tasks_need_a_user() -> None:
