@@ -135,11 +135,14 @@ async def test_seed_script_loads_the_demo_once(
     assert "demo data skipped" in out
 
 
-def test_scale_argument_wants_a_positive_whole_number() -> None:
+def test_scale_argument_reads_a_whole_number() -> None:
     assert scale_argument("12") == 12
-    for bad in ("0", "-3", "many", "1.5"):
-        with pytest.raises(argparse.ArgumentTypeError, match="whole number"):
-            scale_argument(bad)
+
+
+@pytest.mark.parametrize("bad", ["0", "-3", "many", "1.5"])
+def test_scale_argument_wants_a_positive_whole_number(bad: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="whole number"):
+        scale_argument(bad)
 
 
 async def test_staff_that_exist_are_not_created_again(app: FastAPI) -> None:
