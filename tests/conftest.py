@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import get_settings
 from app.main import create_app
@@ -49,6 +50,14 @@ async def app(test_env: None) -> AsyncIterator[FastAPI]:
     application = create_app()
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest.fixture
+async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
+    """A session from the app's own factory (its engine, hooks and options), for tests that
+    call a service or repository directly; uncommitted work is rolled back at the end."""
+    async with app.state.session_factory() as db:
+        yield db
 
 
 @pytest.fixture

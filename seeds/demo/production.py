@@ -1,8 +1,9 @@
 """Demo production: batches in every state, the in-progress and finished ones inspected.
 
 Each batch's inspections are generated first, so that its read-only `quality_score` and its
-quality-gate count are written with the batch in the same bulk INSERT, agreeing with what
-`InspectionService` would have computed, and every completed batch passes the gate.
+quality-gate count are written with the batch in the same bulk INSERT, and every completed
+batch passes the gate. Scores, results and batch figures come from the services' own rules
+(`verdict`, `batch_figures`, `quality_score_of`), so they agree with what the API computes.
 """
 
 from dataclasses import dataclass
@@ -13,8 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import get_settings
 from app.modules.production.models import Batch, BatchStatus
+from app.modules.production.service import quality_score_of
 from app.modules.quality.models import Inspection, InspectionResult
-from app.modules.quality.service import score_of
+from app.modules.quality.service import batch_figures, verdict
 from seeds.demo.common import DemoContext, bulk_insert, record_times
 
 STATUS_WEIGHTS = {
@@ -45,6 +47,10 @@ def _between(ctx: DemoContext, start: datetime, end: datetime) -> datetime:
     return start + (end - start) * ctx.rng.random()
 
 
+def _verdicts(checks: list[dict[str, Any]]) -> list[tuple[float, InspectionResult]]:
+    return [(c["score"], c["result"]) for c in checks]
+
+
 def _inspections(
     ctx: DemoContext,
     status: BatchStatus,
@@ -60,8 +66,16 @@ def _inspections(
     for _ in range(rng.randint(1, 4)):
         sample = rng.choice(SAMPLE_SIZES)
         defects = min(sample, max(0, round(sample * defect_level + rng.gauss(0, 1))))
-        score = score_of(sample, defects)
-        result = InspectionResult.PASS if score >= threshold else InspectionResult.FAIL
+        # Judged before its time is drawn, which keeps the seed's sequence of draws; that
+        # time is never later than `ended`, so `ended` passes the same "not in the future" check.
+        score, result = verdict(
+            sample,
+            defects,
+            inspected_at=ended,
+            notes=None,
+            chosen=None,
+            pass_threshold=threshold,
+        )
         notes = None
         if result is InspectionResult.FAIL and score >= threshold - 5 and rng.random() < 0.4:
             result, notes = InspectionResult.CONDITIONAL, CONDITIONAL_NOTE
@@ -81,8 +95,7 @@ def _inspections(
                 "version": 1,
             }
         )
-    accepted = (InspectionResult.PASS, InspectionResult.CONDITIONAL)
-    if status is BatchStatus.COMPLETED and not any(r["result"] in accepted for r in rows):
+    if status is BatchStatus.COMPLETED and batch_figures(_verdicts(rows)).accepted == 0:
         # Completed batches went through the quality gate.
         rows[-1]["result"], rows[-1]["notes"] = InspectionResult.CONDITIONAL, CONDITIONAL_NOTE
     return sorted(rows, key=lambda r: r["inspected_at"])
@@ -122,8 +135,7 @@ def production_rows(
             checks = _inspections(ctx, status, product_id, started, ended)
         if status is BatchStatus.FAILED:
             reason = rng.choice(FAILURE_REASONS)
-        scores = [c["score"] for c in checks]
-        accepted = [c for c in checks if c["result"] is not InspectionResult.FAIL]
+        figures = batch_figures(_verdicts(checks))
         last_change = max([created, *(c["inspected_at"] for c in checks)])
         if completed is not None:
             last_change = max(last_change, completed)
@@ -138,8 +150,8 @@ def production_rows(
                 "started_at": started,
                 "completed_at": completed,
                 "failure_reason": reason,
-                "quality_score": round(sum(scores) / len(scores), 2) if scores else None,
-                "accepted_inspections": len(accepted),
+                "quality_score": quality_score_of(figures.mean_score),
+                "accepted_inspections": figures.accepted,
                 "notes": rng.choice(BATCH_NOTES),
                 **times,
                 "updated_at": last_change,

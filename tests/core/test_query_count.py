@@ -3,8 +3,9 @@ column a client can filter or sort products by is indexed."""
 
 from decimal import Decimal
 
+from fastapi import FastAPI
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.modules.products.models import Product
@@ -12,7 +13,8 @@ from app.modules.products.schemas import ProductCreate, ProductListQuery
 from app.modules.products.service import ProductService
 
 
-async def _statements_for_page(engine: AsyncEngine, size: int) -> int:
+async def _statements_for_page(app: FastAPI, size: int) -> int:
+    engine: AsyncEngine = app.state.engine
     statements: list[str] = []
 
     def count(*args: object) -> None:
@@ -20,7 +22,7 @@ async def _statements_for_page(engine: AsyncEngine, size: int) -> int:
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     try:
-        async with AsyncSession(engine) as session:
+        async with app.state.session_factory() as session:
             page = await ProductService(session).list_page(ProductListQuery(size=size, sort="name"))
             assert len(page.items) == size
     finally:
@@ -28,19 +30,18 @@ async def _statements_for_page(engine: AsyncEngine, size: int) -> int:
     return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
 
 
-async def test_list_page_runs_a_constant_number_of_queries(database_url: str) -> None:
-    engine = create_async_engine(database_url)
-    async with AsyncSession(engine) as session:
-        service = ProductService(session)
-        for i in range(30):
-            await service.create(
-                ProductCreate(sku=f"Q-{i:03}", name=f"Part {i}", price=Decimal("1.00"))
-            )
-        await session.commit()
+async def test_list_page_runs_a_constant_number_of_queries(
+    app: FastAPI, session: AsyncSession
+) -> None:
+    service = ProductService(session)
+    for i in range(30):
+        await service.create(
+            ProductCreate(sku=f"Q-{i:03}", name=f"Part {i}", price=Decimal("1.00"))
+        )
+    await session.commit()
 
-    small = await _statements_for_page(engine, 2)
-    large = await _statements_for_page(engine, 30)
-    await engine.dispose()
+    small = await _statements_for_page(app, 2)
+    large = await _statements_for_page(app, 30)
 
     assert small == large == 2
 

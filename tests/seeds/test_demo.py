@@ -8,11 +8,15 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.audit.tables import AuditChange
 from app.core.observability.logging import actor_var
 from app.modules.customers.models import Customer
+from app.modules.production.models import Batch
+from app.modules.production.service import quality_score_of
 from app.modules.products.models import Product
+from app.modules.quality.repository import InspectionRepository
 from app.modules.tasks.models import Task, TaskStatus
 from seeds.demo import DEMO_COUNTS, load_demo, scale_argument
 from seeds.demo.catalogue import product_rows
@@ -90,6 +94,22 @@ async def test_scale_loads_n_rows_per_module(app: FastAPI) -> None:
     assert counts["inspections"] > 0
 
 
+async def test_demo_batches_hold_the_figures_the_service_reads_from_their_inspections(
+    app: FastAPI, session: AsyncSession
+) -> None:
+    await load_demo(app.state.session_factory, scale=60)
+    inspections = InspectionRepository(session)
+
+    batches = (await session.exec(select(Batch))).all()
+
+    assert len(batches) == 60
+    for batch in batches:
+        assert batch.id is not None
+        figures = await inspections.figures_of_batch(batch.id)
+        stored = (batch.quality_score, batch.accepted_inspections)
+        assert stored == (quality_score_of(figures.mean_score), figures.accepted), batch
+
+
 def test_tasks_need_a_user() -> None:
     ctx = DemoContext(rng=random.Random(SEED), now=datetime.now(UTC))
     with pytest.raises(ValueError, match="at least one user"):
@@ -115,11 +135,14 @@ async def test_seed_script_loads_the_demo_once(
     assert "demo data skipped" in out
 
 
-def test_scale_argument_wants_a_positive_whole_number() -> None:
+def test_scale_argument_reads_a_whole_number() -> None:
     assert scale_argument("12") == 12
-    for bad in ("0", "-3", "many", "1.5"):
-        with pytest.raises(argparse.ArgumentTypeError, match="whole number"):
-            scale_argument(bad)
+
+
+@pytest.mark.parametrize("bad", ["0", "-3", "many", "1.5"])
+def test_scale_argument_wants_a_positive_whole_number(bad: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="whole number"):
+        scale_argument(bad)
 
 
 async def test_staff_that_exist_are_not_created_again(app: FastAPI) -> None:

@@ -29,6 +29,11 @@ RATE_PLACES = 4
 SCORE_PLACES = 2
 
 
+def quality_score_of(mean_score: float | None) -> float | None:
+    """A batch's stored `quality_score`: the mean score of its inspections, to 2 places."""
+    return None if mean_score is None else round(mean_score, SCORE_PLACES)
+
+
 @dataclass
 class _Tally:
     """Folds the database's (product, status) aggregates; sums and counts only, so exact."""
@@ -193,7 +198,7 @@ class BatchService:
         """Store what the batch's inspections add up to (read-only for clients). Call it
         after `require_inspectable` or `require_open`, which took the row lock."""
         batch = await self.batches.get_or_raise(batch_id)
-        score = None if mean_score is None else round(mean_score, SCORE_PLACES)
+        score = quality_score_of(mean_score)
         if batch.quality_score != score:
             batch.quality_score = score
         if batch.accepted_inspections != accepted:

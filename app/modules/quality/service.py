@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -13,7 +14,12 @@ from app.core.http.etag import check_version
 from app.core.http.pagination import Page
 from app.modules.production.service import BatchService
 from app.modules.quality.models import Inspection, InspectionResult
-from app.modules.quality.repository import InspectionRepository, Totals
+from app.modules.quality.repository import (
+    ACCEPTED,
+    BatchInspections,
+    InspectionRepository,
+    Totals,
+)
 from app.modules.quality.schemas import (
     DayInspectionFigures,
     InspectionCreate,
@@ -63,6 +69,17 @@ def verdict(
     if score >= pass_threshold:
         return score, InspectionResult.PASS
     return score, InspectionResult.FAIL
+
+
+def batch_figures(inspections: Iterable[tuple[float, InspectionResult]]) -> BatchInspections:
+    """What `InspectionRepository.figures_of_batch` adds up in SQL, for (score, result) pairs
+    that are not stored yet: the unrounded mean score and how many were accepted."""
+    scores: list[float] = []
+    accepted = 0
+    for score, result in inspections:
+        scores.append(score)
+        accepted += result in ACCEPTED
+    return BatchInspections(sum(scores) / len(scores) if scores else None, accepted)
 
 
 def _ratio(part: int | float, whole: int | float, places: int) -> float | None:

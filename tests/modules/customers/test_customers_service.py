@@ -1,5 +1,4 @@
 import pytest
-from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.db.hooks import DeleteHooks
@@ -27,16 +26,15 @@ def test_implausible_phone_numbers_are_refused(raw: str) -> None:
         normalise_phone(raw)
 
 
-async def test_require_names_the_field_for_a_missing_customer(app: FastAPI) -> None:
-    async with app.state.session_factory() as session:
-        with pytest.raises(ValidationFailed) as raised:
-            await CustomerService(session).require_active(42, field="buyer_id")
+async def test_require_names_the_field_for_a_missing_customer(session: AsyncSession) -> None:
+    with pytest.raises(ValidationFailed) as raised:
+        await CustomerService(session).require_active(42, field="buyer_id")
 
     assert raised.value.errors[0].loc == ("body", "buyer_id")
 
 
 async def test_a_delete_hook_can_veto_and_is_registered_once(
-    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
 
@@ -49,11 +47,10 @@ async def test_a_delete_hook_can_veto_and_is_registered_once(
     hooks.register(veto)
     hooks.register(veto)
 
-    async with app.state.session_factory() as session:
-        customers = CustomerService(session)
-        customer = await customers.create(CustomerCreate(name="Ada", email="ada@example.com"))
-        with pytest.raises(InvalidState):
-            await customers.delete(customer.id or 0, expected_version=None)
-        assert (await customers.get(customer.id or 0)).email == "ada@example.com"
+    customers = CustomerService(session)
+    customer = await customers.create(CustomerCreate(name="Ada", email="ada@example.com"))
+    with pytest.raises(InvalidState):
+        await customers.delete(customer.id or 0, expected_version=None)
+    assert (await customers.get(customer.id or 0)).email == "ada@example.com"
 
     assert calls == [customer.id]

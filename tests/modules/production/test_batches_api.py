@@ -50,56 +50,80 @@ async def test_create_returns_201_location_etag_and_upper_cased_number(
     assert fetched.headers["etag"] == '"1"'
 
 
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param({"batch_number": "BAT-1"}, id="batch_number-wrong-prefix"),
+        pytest.param({"batch_number": "BATC"}, id="batch_number-too-short"),
+        pytest.param({"batch_number": "BATCH_1"}, id="batch_number-underscore"),
+        pytest.param({"batch_number": "BATCH 1"}, id="batch_number-space"),
+        pytest.param({"batch_number": "BATCH-" + "X" * 15}, id="batch_number-too-long"),
+        pytest.param({"quantity": 0}, id="quantity-zero"),
+        pytest.param({"quantity": 10_001}, id="quantity-too-big"),
+        pytest.param({"temperature": -50.1}, id="temperature-too-cold"),
+        pytest.param({"temperature": 200.5}, id="temperature-too-hot"),
+        pytest.param({"humidity": -1}, id="humidity-negative"),
+        pytest.param({"humidity": 100.1}, id="humidity-over-100"),
+        pytest.param({"product_id": 0}, id="product_id-zero"),
+    ],
+)
 async def test_invalid_values_are_422_naming_the_field(
+    client: AsyncClient, superuser: Headers, product_id: int, case: dict[str, Any]
+) -> None:
+    body = {"batch_number": "BATCH-1", "product_id": product_id, "quantity": 5, **case}
+
+    response = await client.post(BATCHES, json=body, headers=superuser)
+
+    assert response.status_code == 422
+    field = next(iter(case))
+    assert any(e["loc"][-1] == field for e in response.json()["errors"])
+
+
+async def test_values_at_the_limits_are_accepted(
     client: AsyncClient, superuser: Headers, product_id: int
 ) -> None:
-    cases: list[dict[str, Any]] = [
-        {"batch_number": "BAT-1"},
-        {"batch_number": "BATC"},
-        {"batch_number": "BATCH_1"},
-        {"batch_number": "BATCH 1"},
-        {"batch_number": "BATCH-" + "X" * 15},
-        {"quantity": 0},
-        {"quantity": 10_001},
-        {"temperature": -50.1},
-        {"temperature": 200.5},
-        {"humidity": -1},
-        {"humidity": 100.1},
-        {"product_id": 0},
-    ]
-    for case in cases:
-        body = {"batch_number": "BATCH-1", "product_id": product_id, "quantity": 5, **case}
-        response = await client.post(BATCHES, json=body, headers=superuser)
-        assert response.status_code == 422, case
-        field = next(iter(case))
-        assert any(e["loc"][-1] == field for e in response.json()["errors"]), case
     edge = await new_batch(
         client, superuser, product_id, "BATCH", quantity=10_000, temperature=-50, humidity=100
     )
+
     assert (edge["quantity"], edge["temperature"], edge["humidity"]) == (10_000, -50, 100)
 
 
+@pytest.mark.parametrize("product", ["inactive", "unknown"])
 async def test_unknown_or_inactive_product_is_422_naming_product_id(
-    client: AsyncClient, superuser: Headers
+    client: AsyncClient, superuser: Headers, product: str
 ) -> None:
-    inactive = await new_product(client, superuser, is_active=False)
-    for product in (inactive, 999_999):
-        response = await client.post(
-            BATCHES,
-            json={"batch_number": "BATCH-9", "product_id": product, "quantity": 1},
-            headers=superuser,
-        )
-        assert response.status_code == 422, product
-        assert response.json()["errors"][0]["loc"] == ["body", "product_id"]
+    product_id = (
+        999_999 if product == "unknown" else await new_product(client, superuser, is_active=False)
+    )
+
+    response = await client.post(
+        BATCHES,
+        json={"batch_number": "BATCH-9", "product_id": product_id, "quantity": 1},
+        headers=superuser,
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "product_id"]
 
 
-async def test_server_fields_and_unknown_fields_are_refused(
-    client: AsyncClient, superuser: Headers, product_id: int
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({"status": "completed"}, id="status"),
+        pytest.param({"quality_score": 99}, id="quality_score"),
+        pytest.param({"id": 5}, id="id"),
+        pytest.param({"colour": "red"}, id="unknown-field"),
+    ],
+)
+async def test_server_fields_and_unknown_fields_are_refused_and_create_nothing(
+    client: AsyncClient, superuser: Headers, product_id: int, extra: dict[str, Any]
 ) -> None:
-    for extra in ({"status": "completed"}, {"quality_score": 99}, {"id": 5}, {"colour": "red"}):
-        body = {"batch_number": "BATCH-7", "product_id": product_id, "quantity": 1, **extra}
-        response = await client.post(BATCHES, json=body, headers=superuser)
-        assert response.status_code == 422, extra
+    body = {"batch_number": "BATCH-7", "product_id": product_id, "quantity": 1, **extra}
+
+    response = await client.post(BATCHES, json=body, headers=superuser)
+
+    assert response.status_code == 422
     assert (await client.get(BATCHES, headers=superuser)).json()["total"] == 0
 
 
@@ -133,22 +157,41 @@ async def test_start_complete_moves_state_and_sets_times(
     assert done["quality_score"] == 99.0
 
 
-async def test_illegal_state_changes_are_409_naming_the_state(
+async def test_completing_a_pending_batch_is_409_naming_the_state(
     client: AsyncClient, superuser: Headers, product_id: int
 ) -> None:
     batch = await new_batch(client, superuser, product_id, "BATCH-X")
-    url = f"{BATCHES}/{batch['id']}"
 
-    early = await client.post(f"{url}/complete", headers=superuser)
+    early = await client.post(f"{BATCHES}/{batch['id']}/complete", headers=superuser)
+
     assert early.status_code == 409
     assert early.headers["content-type"] == "application/problem+json"
     assert "pending" in early.json()["detail"]
 
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [
+        pytest.param("start", None, id="start"),
+        pytest.param("complete", None, id="complete"),
+        pytest.param("fail", {"failure_reason": "x"}, id="fail"),
+    ],
+)
+async def test_actions_on_a_failed_batch_are_409_naming_the_state(
+    client: AsyncClient,
+    superuser: Headers,
+    product_id: int,
+    action: str,
+    body: dict[str, str] | None,
+) -> None:
+    batch = await new_batch(client, superuser, product_id, "BATCH-X")
+    url = f"{BATCHES}/{batch['id']}"
     await act(client, superuser, batch["id"], "fail", failure_reason="Mixer broke")
-    for action, body in (("start", None), ("complete", None), ("fail", {"failure_reason": "x"})):
-        response = await client.post(f"{url}/{action}", json=body, headers=superuser)
-        assert response.status_code == 409, action
-        assert "failed" in response.json()["detail"]
+
+    response = await client.post(f"{url}/{action}", json=body, headers=superuser)
+
+    assert response.status_code == 409
+    assert "failed" in response.json()["detail"]
     current = (await client.get(url, headers=superuser)).json()
     assert (current["status"], current["failure_reason"]) == ("failed", "Mixer broke")
 
@@ -176,12 +219,24 @@ async def test_starting_twice_is_409_and_history_shows_create_then_update(
     }
 
 
-async def test_fail_needs_a_reason(client: AsyncClient, superuser: Headers) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(None, id="no-body"),
+        pytest.param({}, id="no-reason"),
+        pytest.param({"failure_reason": "   "}, id="blank-reason"),
+        pytest.param({"failure_reason": "x", "more": 1}, id="unknown-field"),
+    ],
+)
+async def test_fail_needs_a_reason(
+    client: AsyncClient, superuser: Headers, body: dict[str, Any] | None
+) -> None:
     batch = await started_batch(client, superuser)
     url = f"{BATCHES}/{batch['id']}/fail"
 
-    for body in (None, {}, {"failure_reason": "   "}, {"failure_reason": "x", "more": 1}):
-        assert (await client.post(url, json=body, headers=superuser)).status_code == 422, body
+    refused = await client.post(url, json=body, headers=superuser)
+
+    assert refused.status_code == 422
     failed = await client.post(url, json={"failure_reason": " Too hot "}, headers=superuser)
     assert failed.status_code == 200
     assert (failed.json()["status"], failed.json()["failure_reason"]) == ("failed", "Too hot")
@@ -265,10 +320,16 @@ async def test_only_a_pending_batch_can_be_deleted(
     assert [row["action"] for row in history.json()["items"]] == ["create", "delete"]
 
 
-async def test_actions_on_a_missing_batch_are_404(client: AsyncClient, superuser: Headers) -> None:
-    for action in ("start", "complete"):
-        response = await client.post(f"{BATCHES}/4242/{action}", headers=superuser)
-        assert response.status_code == 404, action
+@pytest.mark.parametrize("action", ["start", "complete"])
+async def test_actions_on_a_missing_batch_are_404(
+    client: AsyncClient, superuser: Headers, action: str
+) -> None:
+    response = await client.post(f"{BATCHES}/4242/{action}", headers=superuser)
+
+    assert response.status_code == 404
+
+
+async def test_batch_id_zero_is_422(client: AsyncClient, superuser: Headers) -> None:
     assert (await client.get(f"{BATCHES}/0", headers=superuser)).status_code == 422
 
 
@@ -299,15 +360,27 @@ async def test_list_filters_search_sorts_and_pages(
     assert await numbers(date_to=str(TODAY - timedelta(days=1))) == []
     page = (await client.get(BATCHES, params={"size": 2, "page": 2}, headers=superuser)).json()
     assert (page["total"], page["pages"], len(page["items"])) == (3, 2, 1)
-    for params in (
-        {"sort": "failure_reason"},
-        {"status": "done"},
-        {"colour": "red"},
-        {"date_from": str(TODAY), "date_to": str(TODAY - timedelta(days=1))},
-        {"size": 101},
-    ):
-        response = await client.get(BATCHES, params=params, headers=superuser)
-        assert response.status_code == 422, params
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"sort": "failure_reason"}, id="sort-failure_reason"),
+        pytest.param({"status": "done"}, id="status-unknown"),
+        pytest.param({"colour": "red"}, id="unknown-filter"),
+        pytest.param(
+            {"date_from": str(TODAY), "date_to": str(TODAY - timedelta(days=1))},
+            id="date_to-before-date_from",
+        ),
+        pytest.param({"size": 101}, id="size-too-big"),
+    ],
+)
+async def test_list_rejects_unknown_sorts_filters_and_bad_values(
+    client: AsyncClient, superuser: Headers, params: dict[str, str | int]
+) -> None:
+    response = await client.get(BATCHES, params=params, headers=superuser)
+
+    assert response.status_code == 422
 
 
 async def test_csv_export_has_every_match_and_neutralises_formulas(

@@ -84,33 +84,49 @@ async def test_slug_collision_gets_a_numeric_suffix(client: AsyncClient) -> None
     ]
 
 
-async def test_unknown_body_fields_are_422_and_nothing_is_written(client: AsyncClient) -> None:
-    for extra in ({"id": 99}, {"slug": "x"}, {"version": 7}, {"created_at": "2020-01-01"}):
-        response = await client.post(URL, json=product(**extra))
-        assert response.status_code == 422, extra
-        assert response.json()["errors"]
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({"id": 99}, id="id"),
+        pytest.param({"slug": "x"}, id="slug"),
+        pytest.param({"version": 7}, id="version"),
+        pytest.param({"created_at": "2020-01-01"}, id="created_at"),
+    ],
+)
+async def test_unknown_body_fields_are_422_and_nothing_is_written(
+    client: AsyncClient, extra: dict[str, Any]
+) -> None:
+    response = await client.post(URL, json=product(**extra))
+
+    assert response.status_code == 422
+    assert response.json()["errors"]
     assert (await client.get(URL)).json()["total"] == 0
 
 
-async def test_invalid_values_are_422_with_field_errors(client: AsyncClient) -> None:
-    cases: list[dict[str, Any]] = [
-        {"price": "0"},
-        {"price": "1.999"},
-        {"price": "-1"},
-        {"stock": -1},
-        {"stock": 2**40},
-        {"sku": "ab"},
-        {"sku": "has space"},
-        {"name": ""},
-        {"is_active": 0},
-        {"stock": True},
-        {"stock": "5"},
-    ]
-    for case in cases:
-        response = await client.post(URL, json=product(**case))
-        assert response.status_code == 422, case
-        field = next(iter(case))
-        assert any(e["loc"][-1] == field for e in response.json()["errors"]), case
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param({"price": "0"}, id="price-zero"),
+        pytest.param({"price": "1.999"}, id="price-three-decimals"),
+        pytest.param({"price": "-1"}, id="price-negative"),
+        pytest.param({"stock": -1}, id="stock-negative"),
+        pytest.param({"stock": 2**40}, id="stock-too-big"),
+        pytest.param({"sku": "ab"}, id="sku-too-short"),
+        pytest.param({"sku": "has space"}, id="sku-space"),
+        pytest.param({"name": ""}, id="name-empty"),
+        pytest.param({"is_active": 0}, id="is_active-number"),
+        pytest.param({"stock": True}, id="stock-boolean"),
+        pytest.param({"stock": "5"}, id="stock-text"),
+    ],
+)
+async def test_invalid_values_are_422_with_field_errors(
+    client: AsyncClient, case: dict[str, Any]
+) -> None:
+    response = await client.post(URL, json=product(**case))
+
+    assert response.status_code == 422
+    field = next(iter(case))
+    assert any(e["loc"][-1] == field for e in response.json()["errors"])
 
 
 async def test_patch_changes_fields_bumps_version_and_regenerates_slug(
@@ -191,10 +207,19 @@ async def test_missing_record_is_404_problem(client: AsyncClient) -> None:
     assert problem["request_id"] == response.headers["x-request-id"]
 
 
-async def test_out_of_range_ids_are_422_not_database_errors(client: AsyncClient) -> None:
-    for bad in ("0", "-1", str(2**63), "abc"):
-        response = await client.get(f"{URL}/{bad}")
-        assert response.status_code == 422, bad
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param("0", id="zero"),
+        pytest.param("-1", id="negative"),
+        pytest.param(str(2**63), id="over-bigint"),
+        pytest.param("abc", id="not-a-number"),
+    ],
+)
+async def test_out_of_range_ids_are_422_not_database_errors(client: AsyncClient, bad: str) -> None:
+    response = await client.get(f"{URL}/{bad}")
+
+    assert response.status_code == 422
 
 
 async def test_list_filters_search_and_sorts(client: AsyncClient) -> None:
@@ -238,21 +263,27 @@ async def test_list_pages_have_the_contract_shape(client: AsyncClient) -> None:
     assert [p["name"] for p in body["items"]] == ["Part 2", "Part 3"]
 
 
-async def test_list_rejects_bad_paging_sorting_and_filters(client: AsyncClient) -> None:
-    for params in (
-        {"size": 101},
-        {"size": 0},
-        {"page": 0},
-        {"page": 2**40},
-        {"sort": "password"},
-        {"sort": "-description"},
-        {"colour": "red"},
-        {"page": 600, "size": 20},
-        {"min_price": "abc"},
-    ):
-        response = await client.get(URL, params=params)
-        assert response.status_code == 422, params
-        assert response.headers["content-type"] == "application/problem+json"
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"size": 101}, id="size-too-big"),
+        pytest.param({"size": 0}, id="size-zero"),
+        pytest.param({"page": 0}, id="page-zero"),
+        pytest.param({"page": 2**40}, id="page-too-big"),
+        pytest.param({"sort": "password"}, id="sort-unknown"),
+        pytest.param({"sort": "-description"}, id="sort-description"),
+        pytest.param({"colour": "red"}, id="unknown-filter"),
+        pytest.param({"page": 600, "size": 20}, id="offset-too-deep"),
+        pytest.param({"min_price": "abc"}, id="min_price-not-a-number"),
+    ],
+)
+async def test_list_rejects_bad_paging_sorting_and_filters(
+    client: AsyncClient, params: dict[str, str | int]
+) -> None:
+    response = await client.get(URL, params=params)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
 
 
 async def test_csv_export_streams_every_match_and_neutralises_formulas(

@@ -1,5 +1,6 @@
 import pytest
 from fastapi import FastAPI
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.schemas import UserCreate
 from app.auth.users_service import UserService
@@ -18,27 +19,28 @@ def test_cancelled_is_final_and_every_state_has_its_moves() -> None:
     assert all(state not in targets for state, targets in MOVES.items())
 
 
-async def test_release_customer_counts_open_tasks_and_unlinks_closed_ones(app: FastAPI) -> None:
-    async with app.state.session_factory() as session:
-        user = await UserService(session, app.state.settings).create(
-            UserCreate(email="w@example.com", full_name="W", password="long-enough-pw1"), SYSTEM
+async def test_release_customer_counts_open_tasks_and_unlinks_closed_ones(
+    app: FastAPI, session: AsyncSession
+) -> None:
+    user = await UserService(session, app.state.settings).create(
+        UserCreate(email="w@example.com", full_name="W", password="long-enough-pw1"), SYSTEM
+    )
+    customer = await CustomerService(session).create(
+        CustomerCreate(name="Ada", email="ada@example.com")
+    )
+    tasks = TaskService(session)
+    made = [
+        await tasks.create(
+            TaskCreate(title=f"T{i}", assignee_id=user.id or 0, customer_id=customer.id),
+            created_by=user.id or 0,
         )
-        customer = await CustomerService(session).create(
-            CustomerCreate(name="Ada", email="ada@example.com")
-        )
-        tasks = TaskService(session)
-        made = [
-            await tasks.create(
-                TaskCreate(title=f"T{i}", assignee_id=user.id or 0, customer_id=customer.id),
-                created_by=user.id or 0,
-            )
-            for i in range(2)
-        ]
-        await tasks.update(made[0].id or 0, TaskUpdate(status=TaskStatus.CANCELLED), None)
+        for i in range(2)
+    ]
+    await tasks.update(made[0].id or 0, TaskUpdate(status=TaskStatus.CANCELLED), None)
 
-        with pytest.raises(InvalidState, match="1 open task;"):
-            await tasks.release_customer(customer.id or 0)
-        await tasks.update(made[1].id or 0, TaskUpdate(status=TaskStatus.CANCELLED), None)
+    with pytest.raises(InvalidState, match="1 open task;"):
         await tasks.release_customer(customer.id or 0)
+    await tasks.update(made[1].id or 0, TaskUpdate(status=TaskStatus.CANCELLED), None)
+    await tasks.release_customer(customer.id or 0)
 
-        assert [(await tasks.get(t.id or 0)).customer_id for t in made] == [None, None]
+    assert [(await tasks.get(t.id or 0)).customer_id for t in made] == [None, None]
