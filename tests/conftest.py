@@ -1,4 +1,5 @@
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,16 @@ def make_user(app: FastAPI, client: AsyncClient) -> MakeUser:
 async def superuser(make_user: MakeUser) -> Headers:
     admin: TestUser = await make_user(email="admin@example.com", is_superuser=True)
     return admin.headers
+
+
+@asynccontextmanager
+async def serving(
+    application: FastAPI, base_url: str = "http://testserver"
+) -> AsyncIterator[AsyncClient]:
+    """A client of an app a test built itself (other settings), for as long as it runs."""
+    transport = ASGITransport(app=application, raise_app_exceptions=False)
+    async with (
+        application.router.lifespan_context(application),
+        AsyncClient(transport=transport, base_url=base_url) as http,
+    ):
+        yield http

@@ -1,21 +1,10 @@
 """Settings enter through create_app(settings): two apps in one process keep their own."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 
 from app.main import create_app
-from tests.conftest import Headers
-
-
-@asynccontextmanager
-async def serving(application: FastAPI) -> AsyncIterator[AsyncClient]:
-    async with application.router.lifespan_context(application):
-        transport = ASGITransport(app=application, raise_app_exceptions=False)
-        async with AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
+from tests.conftest import Headers, serving
 
 
 async def test_two_apps_in_one_process_keep_their_own_limits(

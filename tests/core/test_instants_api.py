@@ -9,11 +9,11 @@ from typing import Any
 import jwt
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 
 from app.core.config import Settings, get_settings
 from app.main import create_app
-from tests.conftest import Headers
+from tests.conftest import Headers, serving
 from tests.modules.production.support import INSPECTIONS, inspect, started_batch
 
 CHANGES = "/api/v1/audit/changes"
@@ -89,11 +89,7 @@ async def limited(
     monkeypatch.setenv("API_RATE_LIMIT_ANON", "2/minute")
     get_settings.cache_clear()
     application = create_app()
-    transport = ASGITransport(app=application, raise_app_exceptions=False)
-    async with (
-        application.router.lifespan_context(application),
-        AsyncClient(transport=transport, base_url="http://testserver") as http,
-    ):
+    async with serving(application) as http:
         yield application, http
 
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 
 from app.core.config import Settings, get_settings
 from app.main import create_app
 from scripts import serve
-from tests.conftest import Headers
+from tests.conftest import Headers, serving
 from tests.ops.servers import free_port
 from tests.users import user_factory
 
@@ -66,11 +66,7 @@ async def proxied(
     monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1")
     get_settings.cache_clear()
     application = create_app()
-    transport = ASGITransport(app=application, raise_app_exceptions=False)
-    async with (
-        application.router.lifespan_context(application),
-        AsyncClient(transport=transport, base_url="http://testserver") as http,
-    ):
+    async with serving(application) as http:
         yield application, http
 
 

@@ -9,6 +9,7 @@ from httpx import ASGITransport, AsyncClient
 
 from app.core.config import Settings, get_settings
 from app.main import create_app
+from tests.conftest import serving
 from tests.core.test_metrics_api import sample
 from tests.ops.servers import free_port, redis_url
 
@@ -39,11 +40,7 @@ async def limited(
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     get_settings.cache_clear()
     application = create_app()
-    transport = ASGITransport(app=application, raise_app_exceptions=False)
-    async with (
-        application.router.lifespan_context(application),
-        AsyncClient(transport=transport, base_url="http://testserver") as http,
-    ):
+    async with serving(application) as http:
         yield application, http
 
 

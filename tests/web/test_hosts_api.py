@@ -5,11 +5,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 
 from app.core.config import get_settings
 from app.main import create_app
-from tests.conftest import Headers
+from tests.conftest import Headers, serving
 
 EVIL = {"Host": "evil.example"}
 PRODUCTS = "/api/v1/products"
@@ -88,11 +88,7 @@ async def hosted(
     monkeypatch.setenv("TRUSTED_HOSTS", "ops.example.com, *.branch.example.com")
     get_settings.cache_clear()
     application = create_app()
-    transport = ASGITransport(app=application, raise_app_exceptions=False)
-    async with (
-        application.router.lifespan_context(application),
-        AsyncClient(transport=transport, base_url="http://ops.example.com") as http,
-    ):
+    async with serving(application, "http://ops.example.com") as http:
         yield application, http
 
 

@@ -24,6 +24,8 @@ from app.modules.production.schemas import (
 from app.modules.products.service import ProductService
 
 INSPECTABLE = frozenset({BatchStatus.IN_PROGRESS, BatchStatus.COMPLETED})
+# The same states as values, in the order the states are declared: for other modules' metadata.
+INSPECTABLE_VALUES = tuple(state.value for state in BatchStatus if state in INSPECTABLE)
 FINISHED = frozenset({BatchStatus.COMPLETED, BatchStatus.FAILED})
 RATE_PLACES = 4
 SCORE_PLACES = 2

@@ -2,8 +2,7 @@
 
 from app.core.modules import AdminLink, AdminResource, DeleteGuard, ModuleSpec, Tag
 from app.core.security.permissions import crud_permissions
-from app.modules.production.models import BatchStatus
-from app.modules.production.service import INSPECTABLE
+from app.modules.production.service import INSPECTABLE_VALUES
 from app.modules.quality.models import Inspection
 from app.modules.quality.router import router
 from app.modules.quality.service import refuse_inspector
@@ -28,7 +27,7 @@ QUALITY = ModuleSpec(
                 label="Record inspection",
                 to="inspections/new?batch_id={id}",
                 on="batches",
-                when={"status": tuple(s.value for s in BatchStatus if s in INSPECTABLE)},
+                when={"status": INSPECTABLE_VALUES},
                 permission="create",
             ),
             AdminLink(
